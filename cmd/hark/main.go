@@ -1,0 +1,170 @@
+// Command hark is a speech recognizer: it transcribes audio files and live microphone input, trains acoustic
+// models and builds language models.
+//
+// Usage:
+//
+//	hark <command> [flags] [arguments]
+//
+// Run "hark help" for the list of commands and "hark help <command>" for one command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand of hark. run gets the arguments after the command name and returns an error to report;
+// errUsage asks main to print the command's usage.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env carries the process's standard streams so that commands can be tested without touching the real ones.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// errUsage is returned by a command when its arguments are wrong; the message has already been printed.
+var errUsage = errors.New("usage")
+
+// exitError carries a specific exit status out of a command (for example "some files failed").
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func commands() []command {
+	return []command{
+		{"info", "show format, sample rate, channels and duration of audio files", runInfo},
+		{"spectrogram", "draw the log-mel spectrogram of an audio file as a PNG", runSpectrogram},
+		{"version", "print the hark version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// runMain dispatches to a subcommand and turns its error into an exit status.
+func runMain(ctx context.Context, e *env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			for _, c := range cmds {
+				if c.name == args[1] {
+					_ = c.run(ctx, e, []string{"-h"})
+					return 0
+				}
+			}
+			fmt.Fprintf(e.stderr, "hark: unknown command %q\n", args[1])
+			return 2
+		}
+		printHelp(e.stdout, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range cmds {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		var ee exitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		case errors.As(err, &ee):
+			return ee.code
+		default:
+			fmt.Fprintf(e.stderr, "hark %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "hark: unknown command %q (run \"hark help\")\n", args[0])
+	return 2
+}
+
+func printHelp(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "Hark is a speech recognizer.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "\thark <command> [flags] [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	fmt.Fprintln(w)
+	sorted := append([]command(nil), cmds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "\t%-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run \"hark help <command>\" for a command's flags.")
+}
+
+// newFlagSet returns a flag set whose usage message names the command and whose errors go to e.stderr.
+func newFlagSet(e *env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("hark "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: hark %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and maps a flag error to errUsage (the flag package has already printed it).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// version is set by the linker (-ldflags "-X main.version=...") for releases; otherwise it comes from build info.
+var version = ""
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "version", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	v := version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+				v = bi.Main.Version
+			}
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+					v += " " + s.Value[:12]
+				}
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "hark %s\n", v)
+	return nil
+}
