@@ -2,9 +2,77 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/harkspeech/hark/audio"
 )
 
-func runInfo(_ context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+// infoJSON is the stable JSON shape of "hark info --json": one object per file, one per line.
+type infoJSON struct {
+	File       string  `json:"file"`
+	Format     string  `json:"format"`
+	Codec      string  `json:"codec"`
+	SampleRate int     `json:"sample_rate"`
+	Channels   int     `json:"channels"`
+	Bits       int     `json:"bits"`
+	Duration   float64 `json:"duration"`
+}
+
+func runInfo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "info", "[--json] FILE...")
+	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	failed := 0
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, err := probeAudio(e, path)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "hark info: %v\n", err)
+			failed++
+			continue
+		}
+		if *asJSON {
+			b, err := json.Marshal(infoJSON{path, info.Format, info.Codec, info.SampleRate, info.Channels, info.Bits,
+				roundTo(info.Duration, 6)})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s\n", b)
+			continue
+		}
+		channels := "channels"
+		if info.Channels == 1 {
+			channels = "channel"
+		}
+		fmt.Fprintf(e.stdout, "%s: %s (%s), %d Hz, %d %s, %d bits, %.3f s\n",
+			path, info.Format, info.Codec, info.SampleRate, info.Channels, channels, info.Bits, info.Duration)
+	}
+	if failed > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+// probeAudio reads a file's (or standard input's) format and exact duration.
+func probeAudio(e *env, path string) (audio.Info, error) {
+	if path == "-" {
+		return audio.ProbeReader(e.stdin, "stdin")
+	}
+	return audio.Probe(path)
+}
+
+// roundTo keeps JSON durations readable (microsecond precision is finer than any sample period we read).
+func roundTo(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
 }

@@ -46,8 +46,10 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() []command {
 	return []command{
+		{"lm", "build and tune n-gram language models", runLM},
 		{"info", "show format, sample rate, channels and duration of audio files", runInfo},
 		{"spectrogram", "draw the log-mel spectrogram of an audio file as a PNG", runSpectrogram},
+		{"synth", "generate a labelled synthetic speech corpus", runSynth},
 		{"version", "print the hark version", runVersion},
 	}
 }

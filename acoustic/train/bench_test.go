@@ -1,0 +1,62 @@
+package train
+
+import (
+	"context"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/harkspeech/hark/acoustic"
+)
+
+// benchBatch is the benchmark batch: 8 utterances × 4 s (400 frames of 80 mels), ~60 labels each.
+func benchBatch(cfg acoustic.Config) *Batch {
+	rng := rand.New(rand.NewSource(1))
+	lens := []int{400, 400, 400, 400, 400, 400, 400, 400}
+	labels := make([][]int, len(lens))
+	for i := range labels {
+		for j := 0; j < 60; j++ {
+			labels[i] = append(labels[i], 1+rng.Intn(cfg.VocabSize-1))
+		}
+	}
+	b := &Batch{B: len(lens), T: 400, F: cfg.NumMels, FeatLens: lens, Labels: labels}
+	b.Feats = make([]float32, b.B*b.T*b.F)
+	for i := range b.Feats {
+		b.Feats[i] = float32(rng.NormFloat64())
+	}
+	return b
+}
+
+// reportMedian runs step b.N times and reports the median seconds per step next to Go's mean.
+func reportMedian(b *testing.B, step func() error) {
+	b.Helper()
+	if err := step(); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	times := make([]float64, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := step(); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0).Seconds())
+	}
+	b.StopTimer()
+	sort.Float64s(times)
+	b.ReportMetric(times[len(times)/2], "s/step-median")
+}
+
+// BenchmarkTrainStepFused is a forward+backward step of the reference model (fused ops) on the benchmark batch.
+// The optimiser update is not included (it is the trainer's; Adam over ~2.5 M weights costs a few ms).
+func BenchmarkTrainStepFused(b *testing.B) {
+	cfg := acoustic.DefaultConfig()
+	net, err := NewNet(cfg, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := benchBatch(cfg)
+	ctx := context.Background()
+	reportMedian(b, func() error { _, err := net.Step(ctx, batch); return err })
+}

@@ -1,0 +1,91 @@
+package corpus
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Alphabet is the set of characters a normalised transcript consists of: the model's output symbols other than
+// the CTC blank.
+const Alphabet = " 'abcdefghijklmnopqrstuvwxyz"
+
+// NormalizeTranscript maps a transcript to the model alphabet: ASCII letters are lowercased, typographic
+// apostrophes become "'", white space and punctuation (commas, full stops, hyphens, quotes, brackets...) become
+// word breaks, runs of spaces collapse and an apostrophe with no letter next to it is dropped. Characters that are
+// spoken but cannot be spelled in the alphabet — digits, symbols such as "$" or "&", letters outside a–z — make it
+// return an error naming them, because dropping them would leave a transcript that does not match the audio.
+// An empty result is an error too.
+func NormalizeTranscript(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("transcript is not valid UTF-8")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var bad []rune
+	space := false
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		case r == '\'' || r == '’' || r == '‘':
+			r = '\''
+		case unicode.IsSpace(r) || (unicode.IsPunct(r) && !strings.ContainsRune(spokenPunct, r)):
+			space = true
+			continue
+		default:
+			if len(bad) < 8 && !strings.ContainsRune(string(bad), r) {
+				bad = append(bad, r)
+			}
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	if len(bad) > 0 {
+		return "", fmt.Errorf("transcript has characters outside the alphabet: %q", string(bad))
+	}
+	out := dropLoneApostrophes(b.String())
+	if out == "" {
+		return "", fmt.Errorf("empty transcript")
+	}
+	return out, nil
+}
+
+// dropLoneApostrophes removes apostrophes with no letter on either side and the words left empty by that.
+func dropLoneApostrophes(s string) string {
+	if !strings.Contains(s, "'") {
+		return s
+	}
+	words := strings.Fields(s)
+	out := words[:0]
+	for _, w := range words {
+		if strings.Trim(w, "'") == "" {
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+// spokenPunct are punctuation characters that are read out ("&" is "and", "%" is "percent").
+const spokenPunct = "&%@#*/\\§¶†‰"
+
+// inAlphabet reports whether s is a well-formed normalised transcript: alphabet characters, single spaces, no
+// leading or trailing space, not empty.
+func inAlphabet(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || strings.Contains(s, "  ") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(Alphabet, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,325 @@
+// Package decoder turns per-frame log-probabilities from a CTC acoustic model into text: greedy decoding and CTC
+// prefix beam search with shallow fusion of a word n-gram language model (package decoder/lm), hot-word boosting,
+// n-best lists, word timestamps and per-word confidences, in batch or streaming form.
+//
+// The decoder never sees the acoustic model, only its T×V log-probability matrix, the vocabulary (which output is
+// the CTC blank, which is the word separator) and the duration of one output frame.
+package decoder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/harkspeech/hark/decoder/lm"
+)
+
+// Vocabulary describes the acoustic model's outputs.
+type Vocabulary struct {
+	Symbols []string // text of each output; Symbols[Blank] is ignored
+	Blank   int      // index of the CTC blank
+	Space   int      // index of the word separator, or -1 if the model has none
+}
+
+// DefaultVocabulary is Hark's 29-symbol vocabulary: blank, space, apostrophe, a–z.
+func DefaultVocabulary() Vocabulary {
+	s := []string{"", " ", "'"}
+	for c := 'a'; c <= 'z'; c++ {
+		s = append(s, string(c))
+	}
+	return Vocabulary{Symbols: s, Blank: 0, Space: 1}
+}
+
+func (v Vocabulary) validate() error {
+	n := len(v.Symbols)
+	switch {
+	case n < 2:
+		return errors.New("decoder: vocabulary needs at least a blank and one symbol")
+	case n > math.MaxInt16:
+		return fmt.Errorf("decoder: vocabulary of %d symbols is too large", n)
+	case v.Blank < 0 || v.Blank >= n:
+		return fmt.Errorf("decoder: blank index %d out of range", v.Blank)
+	case v.Space >= n || v.Space < -1 || v.Space == v.Blank:
+		return fmt.Errorf("decoder: space index %d invalid", v.Space)
+	}
+	seen := map[string]bool{}
+	for i, s := range v.Symbols {
+		if i == v.Blank {
+			continue
+		}
+		if s == "" || seen[s] {
+			return fmt.Errorf("decoder: symbol %d (%q) is empty or repeated", i, s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// HotWord is a word or phrase whose recognition is encouraged by adding Boost (natural-log units) to the score of
+// every hypothesis that contains it as whole words.
+type HotWord struct {
+	Phrase string
+	Boost  float64
+}
+
+// ParseHotWord parses "phrase:boost", e.g. "stella:5" or "new york:3.5".
+func ParseHotWord(s string) (HotWord, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 {
+		return HotWord{}, fmt.Errorf("hot word %q: want phrase:boost", s)
+	}
+	b, err := strconv.ParseFloat(strings.TrimSpace(s[i+1:]), 64)
+	if err != nil || math.IsNaN(b) || math.IsInf(b, 0) {
+		return HotWord{}, fmt.Errorf("hot word %q: bad boost", s)
+	}
+	p := strings.Join(strings.Fields(s[:i]), " ")
+	if p == "" {
+		return HotWord{}, fmt.Errorf("hot word %q: empty phrase", s)
+	}
+	return HotWord{Phrase: p, Boost: b}, nil
+}
+
+// Options configures a Decoder. Zero values of the integer and cut-off fields select the defaults shown.
+type Options struct {
+	FrameDuration float64 // seconds per output frame (required), e.g. 0.02–0.04
+
+	BeamWidth  int     // prefixes kept per frame (64)
+	CutoffTopN int     // at most this many symbols are tried per frame (40)
+	CutoffProb float64 // symbols are tried in order of probability until their sum reaches this (0.999); 1 tries all
+
+	LM             *lm.Model // optional word language model
+	Alpha          float64   // weight of the language model's natural-log probability
+	Beta           float64   // bonus per word
+	UnknownPenalty float64   // added (normally negative) once per word that is not in the LM vocabulary
+
+	HotWords []HotWord
+	NBest    int // hypotheses returned (1)
+}
+
+// Word is one recognised word.
+type Word struct {
+	Text       string
+	Start, End float64 // seconds from the first frame
+	Confidence float64 // in [0,1]: the lowest peak posterior among the word's symbols
+}
+
+// Hypothesis is one transcript with its scores.
+type Hypothesis struct {
+	Text     string
+	Words    []Word
+	Score    float64 // total: Acoustic + Alpha·LM + Beta·len(Words) + penalties and hot-word boosts
+	Acoustic float64 // natural-log CTC probability of the text (summed over the alignments the beam kept)
+	LM       float64 // natural-log language-model probability of the text, </s> included (0 without an LM)
+}
+
+// Result is the outcome of decoding: the n-best hypotheses, best first (at least one, possibly with empty text).
+type Result struct {
+	Hypotheses []Hypothesis
+}
+
+// Best returns the best hypothesis.
+func (r Result) Best() Hypothesis {
+	if len(r.Hypotheses) == 0 {
+		return Hypothesis{}
+	}
+	return r.Hypotheses[0]
+}
+
+// Decoder holds the prepared vocabulary trie and hot-word trie. It is immutable and safe for concurrent use; each
+// Decode or Stream keeps its own search state.
+type Decoder struct {
+	vocab Vocabulary
+	opts  Options
+	sym   map[string]int // symbol text → index
+	words *trie          // LM vocabulary spelled in symbols, nil without an LM
+	hot   *trie          // hot phrases, nil without hot words
+}
+
+// New prepares a decoder.
+func New(vocab Vocabulary, opts Options) (*Decoder, error) {
+	if err := vocab.validate(); err != nil {
+		return nil, err
+	}
+	if !(opts.FrameDuration > 0) || math.IsInf(opts.FrameDuration, 0) {
+		return nil, fmt.Errorf("decoder: frame duration %v must be positive", opts.FrameDuration)
+	}
+	if opts.BeamWidth == 0 {
+		opts.BeamWidth = 64
+	}
+	if opts.CutoffTopN == 0 {
+		opts.CutoffTopN = 40
+	}
+	if opts.CutoffProb == 0 {
+		opts.CutoffProb = 0.999
+	}
+	if opts.NBest == 0 {
+		opts.NBest = 1
+	}
+	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 {
+		return nil, errors.New("decoder: beam width, cut-offs and n-best must be positive")
+	}
+	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty} {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, errors.New("decoder: alpha, beta and unknown-word penalty must be finite")
+		}
+	}
+	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}}
+	for i, s := range vocab.Symbols {
+		if i != vocab.Blank {
+			d.sym[s] = i
+		}
+	}
+	if len(opts.HotWords) > 0 {
+		d.hot = newTrie()
+		for _, h := range opts.HotWords {
+			if math.IsNaN(h.Boost) || math.IsInf(h.Boost, 0) {
+				return nil, fmt.Errorf("decoder: hot word %q has a non-finite boost", h.Phrase)
+			}
+			phrase := strings.Join(strings.Fields(h.Phrase), " ")
+			syms, ok := d.spell(phrase)
+			if !ok || len(syms) == 0 {
+				return nil, fmt.Errorf("decoder: hot word %q cannot be spelled with the model's symbols", h.Phrase)
+			}
+			d.hot.addPhrase(syms, h.Boost)
+		}
+		d.hot.finish()
+	}
+	if opts.LM != nil {
+		d.words = newTrie()
+		for i := range opts.LM.NumWords() {
+			id := int32(i)
+			if opts.LM.IsSpecial(id) {
+				continue
+			}
+			if syms, ok := d.spell(opts.LM.Word(id)); ok && len(syms) > 0 && !d.hasSpace(syms) {
+				d.words.addWord(syms, id)
+			}
+		}
+		// Hot words count as known words even when the LM has never seen them.
+		for _, h := range opts.HotWords {
+			for _, w := range strings.Fields(h.Phrase) {
+				if syms, ok := d.spell(w); ok {
+					if _, known := opts.LM.ID(w); !known {
+						d.words.addWord(syms, hotOnly)
+					}
+				}
+			}
+		}
+		d.words.finish()
+	}
+	return d, nil
+}
+
+func (d *Decoder) hasSpace(syms []int16) bool {
+	for _, s := range syms {
+		if int(s) == d.vocab.Space {
+			return true
+		}
+	}
+	return false
+}
+
+// spell maps text to symbol indices, one rune per symbol, lower-casing letters the vocabulary lacks.
+func (d *Decoder) spell(text string) ([]int16, bool) {
+	var out []int16
+	for _, r := range text {
+		i, ok := d.sym[string(r)]
+		if !ok {
+			i, ok = d.sym[strings.ToLower(string(r))]
+		}
+		if !ok {
+			return nil, false
+		}
+		out = append(out, int16(i))
+	}
+	return out, true
+}
+
+// Decode runs the beam search over all frames at once. logProbs[t][v] is the natural-log posterior of symbol v at
+// frame t; every row must have len(Vocabulary.Symbols) entries.
+func (d *Decoder) Decode(ctx context.Context, logProbs [][]float32) (Result, error) {
+	s := d.NewStream()
+	const chunk = 256
+	for i := 0; i < len(logProbs); i += chunk {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		if err := s.Accept(logProbs[i:min(i+chunk, len(logProbs))]); err != nil {
+			return Result{}, err
+		}
+	}
+	return s.Final(), nil
+}
+
+// DecodeFlat is Decode for a row-major T×V slice.
+func (d *Decoder) DecodeFlat(ctx context.Context, data []float32, frames int) (Result, error) {
+	v := len(d.vocab.Symbols)
+	if frames < 0 || frames*v != len(data) {
+		return Result{}, fmt.Errorf("decoder: %d values are not %d frames of %d symbols", len(data), frames, v)
+	}
+	rows := make([][]float32, frames)
+	for t := range rows {
+		rows[t] = data[t*v : (t+1)*v]
+	}
+	return d.Decode(ctx, rows)
+}
+
+// Greedy decodes by taking the most probable symbol of each frame, merging repeats and dropping blanks. Word
+// confidences are the lowest peak posterior of the word's symbols.
+func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypothesis, error) {
+	if err := vocab.validate(); err != nil {
+		return Hypothesis{}, err
+	}
+	var h Hypothesis
+	var cur strings.Builder
+	var w Word
+	prev := -1
+	endWord := func() {
+		if cur.Len() > 0 {
+			w.Text = cur.String()
+			h.Words = append(h.Words, w)
+			cur.Reset()
+		}
+	}
+	for t, row := range logProbs {
+		if len(row) != len(vocab.Symbols) {
+			return Hypothesis{}, fmt.Errorf("decoder: frame %d has %d values, want %d", t, len(row), len(vocab.Symbols))
+		}
+		best := 0
+		for v := range row {
+			if row[v] > row[best] {
+				best = v
+			}
+		}
+		h.Acoustic += float64(row[best])
+		p := math.Min(1, math.Exp(float64(row[best])))
+		switch {
+		case best == vocab.Blank:
+		case best == vocab.Space:
+			endWord()
+		case best == prev:
+			w.End = float64(t+1) * frameDuration
+			w.Confidence = math.Max(w.Confidence, p) // same symbol continuing: its peak
+		default:
+			if cur.Len() == 0 {
+				w = Word{Start: float64(t) * frameDuration, Confidence: p}
+			} else {
+				w.Confidence = math.Min(w.Confidence, p)
+			}
+			w.End = float64(t+1) * frameDuration
+			cur.WriteString(vocab.Symbols[best])
+		}
+		prev = best
+	}
+	endWord()
+	texts := make([]string, len(h.Words))
+	for i, w := range h.Words {
+		texts[i] = w.Text
+	}
+	h.Text = strings.Join(texts, " ")
+	h.Score = h.Acoustic
+	return h, nil
+}
