@@ -296,10 +296,10 @@ type mp3Source struct {
 	feed    *mp3Feed
 	tag     mp3Tag
 	pcm     []byte    // go-mp3 output: 16-bit stereo
+	spf     int       // samples per frame
 	skip    int       // samples still to drop at the start
 	hold    int       // samples to hold back for the end padding
 	held    []float32 // the last hold samples decoded so far
-	want    int64     // exact output length when known (LAME tag and frame count), else -1
 	emitted int64
 	done    bool
 }
@@ -348,7 +348,7 @@ func openMP3(br *bufio.Reader, name string) (source, Info, error) {
 		tag = mp3Tag{frames: -1}
 		feed.pend = append([]byte(nil), first...)
 	}
-	s := &mp3Source{name: name, sc: sc, feed: feed, tag: tag, want: -1}
+	s := &mp3Source{name: name, sc: sc, feed: feed, tag: tag, spf: h.samples}
 	info := Info{Format: "mp3", Codec: "mp3", SampleRate: h.rate, Channels: h.channels, Bits: 16}
 	info.setFrames(-1)
 	if tag.lame {
@@ -359,7 +359,6 @@ func openMP3(br *bufio.Reader, name string) (source, Info, error) {
 		n := tag.frames * int64(h.samples)
 		if tag.lame {
 			n = max(0, n-int64(tag.encDelay)-int64(tag.encPadding))
-			s.want = n
 		}
 		info.setFrames(n)
 	}
@@ -417,12 +416,11 @@ func (s *mp3Source) next(dst []float32) ([]float32, error) {
 		}
 		return dst, formatErr(s.name, err, "corrupt MP3 frame %d", s.feed.frames)
 	}
-	// A decoder shorter than its padding leaves the tail of the filter undecoded; pad with silence so that the
-	// length matches the header's.
-	if s.want >= 0 && s.feed.frames >= s.tag.frames {
-		for s.emitted < s.want {
+	// With less end padding than the decoder delay, the tail of the signal is still in the synthesis filter;
+	// stand in silence for it so that the length is frames·spf − delay − padding, as Probe says.
+	if s.tag.lame {
+		for want := s.feed.frames*int64(s.spf) - int64(s.tag.encDelay+s.tag.encPadding); s.emitted < want; s.emitted++ {
 			dst = append(dst, 0)
-			s.emitted++
 		}
 	}
 	return dst, s.end()
@@ -439,7 +437,8 @@ func (s *mp3Source) end() error {
 	return io.EOF
 }
 
-// trim applies the gapless start and end trimming to the samples appended to dst from index start on.
+// trim applies the gapless start and end trimming to the samples appended to dst from index start on. The end
+// is found by holding back the padding, not from the tag's frame count, which editing tools leave stale.
 func (s *mp3Source) trim(dst []float32, start int) []float32 {
 	if s.skip > 0 {
 		k := min(s.skip, len(dst)-start)
@@ -452,9 +451,6 @@ func (s *mp3Source) trim(dst []float32, start int) []float32 {
 		emit := max(0, len(all)-s.hold)
 		dst = append(dst[:start], all[:emit]...)
 		s.held = append(s.held[:0], all[emit:]...)
-	}
-	if s.want >= 0 && s.emitted+int64(len(dst)-start) > s.want {
-		dst = dst[:start+int(s.want-s.emitted)]
 	}
 	s.emitted += int64(len(dst) - start)
 	return dst

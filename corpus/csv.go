@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/harkspeech/hark/audio"
 )
 
 // wavHeaderBytes and wavBytesPerSecond turn a DeepSpeech wav_filesize into a duration: DeepSpeech requires 16-bit
@@ -20,7 +22,8 @@ const (
 
 // ParseCSV reads a Mozilla DeepSpeech CSV manifest from r. The first record is the header; it must name the
 // wav_filename and transcript columns, in any order, and may name wav_filesize, from which durations are estimated
-// (without it, or with a size too small to hold audio, the line is a problem). name is the manifest's path, for
+// (without it, or with a size too small to hold audio, the line is a problem) unless opts.CheckFiles asks for the
+// audio files to be probed. name is the manifest's path, for
 // problems and to resolve relative file names.
 func ParseCSV(r io.Reader, name string, opts Options) ([]Utterance, Report, error) {
 	rd := newReader(opts, FormatCSV)
@@ -101,6 +104,18 @@ func parseCSVRecord(rd *reader, name, dir string, line int, rec []string, fileCo
 	if file == "" {
 		return rd.problem(name, line, nil, "empty wav_filename")
 	}
+	path := resolve(dir, file)
+	if rd.opts.CheckFiles {
+		// The file has to be opened anyway, so take the exact length from its header.
+		info, err := audio.Probe(path)
+		if err != nil {
+			return rd.problem(name, line, err, "audio file %s", path)
+		}
+		if !validDuration(info.Duration) {
+			return rd.problem(name, line, nil, "audio file %s: length unknown or zero", path)
+		}
+		return rd.add(name, line, Utterance{Path: path, Duration: info.Duration}, rec[textCol])
+	}
 	if !okSize {
 		return rd.problem(name, line, nil, "no wav_filesize column to estimate the duration from")
 	}
@@ -109,5 +124,5 @@ func parseCSVRecord(rd *reader, name, dir string, line int, rec []string, fileCo
 	if err != nil || !validDuration(d) {
 		return rd.problem(name, line, nil, "bad wav_filesize %q", rec[sizeCol])
 	}
-	return rd.add(name, line, Utterance{Path: resolve(dir, file), Duration: d}, rec[textCol])
+	return rd.add(name, line, Utterance{Path: path, Duration: d}, rec[textCol])
 }

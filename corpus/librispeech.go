@@ -3,7 +3,6 @@ package corpus
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -11,11 +10,13 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/harkspeech/hark/audio"
 )
 
 // readLibriSpeech reads a LibriSpeech tree: root/SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt, each line
 // "SPEAKER-CHAPTER-NNNN TRANSCRIPT" for the audio file SPEAKER-CHAPTER-NNNN.flac in the same folder. The speaker is
-// the first folder's name; durations come from the FLAC headers.
+// the first folder's name; durations come from the FLAC headers (audio.Probe).
 func readLibriSpeech(root string, opts Options) ([]Utterance, Report, error) {
 	rd := newReader(opts, FormatLibriSpeech)
 	files, err := filepath.Glob(filepath.Join(root, "*", "*", "*.trans.txt"))
@@ -65,42 +66,19 @@ func readTrans(rd *reader, tf string) error {
 			perr = rd.problem(tf, lr.line, nil, "want \"UTTERANCE-ID TRANSCRIPT\"")
 		default:
 			path := filepath.Join(dir, id+".flac")
-			d, err := flacDuration(path)
+			info, err := audio.Probe(path)
 			if err != nil {
 				perr = rd.problem(tf, lr.line, err, "audio file %s", path)
 				break
 			}
-			perr = rd.add(tf, lr.line, Utterance{Path: path, Duration: d, Speaker: speaker}, text)
+			if !validDuration(info.Duration) {
+				perr = rd.problem(tf, lr.line, nil, "audio file %s: length unknown or zero", path)
+				break
+			}
+			perr = rd.add(tf, lr.line, Utterance{Path: path, Duration: info.Duration, Speaker: speaker}, text)
 		}
 		if perr != nil {
 			return perr
 		}
 	}
-}
-
-// flacDuration reads a FLAC file's length from its STREAMINFO block, which the format requires to come first.
-func flacDuration(path string) (float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	var h [4 + 4 + 34]byte
-	if _, err := io.ReadFull(f, h[:]); err != nil {
-		return 0, errNotFLAC
-	}
-	if string(h[:4]) != "fLaC" || h[4]&0x7f != 0 || int(h[5])<<16|int(h[6])<<8|int(h[7]) != 34 {
-		return 0, errNotFLAC
-	}
-	// Bytes 10..17 of STREAMINFO: 20-bit sample rate, 3-bit channels-1, 5-bit bits-1, 36-bit total samples.
-	v := binary.BigEndian.Uint64(h[8+10 : 8+18])
-	rate := v >> 44
-	total := v & (1<<36 - 1)
-	if rate == 0 {
-		return 0, fmt.Errorf("FLAC header has sample rate 0")
-	}
-	if total == 0 {
-		return 0, fmt.Errorf("FLAC header does not give the length")
-	}
-	return float64(total) / float64(rate), nil
 }

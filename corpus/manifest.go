@@ -15,7 +15,6 @@ package corpus
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -169,8 +168,9 @@ func (r *reader) result(err error) ([]Utterance, Report, error) {
 // with "wav_filename," (or whose name ends in .csv) as DeepSpeech CSV; any other file as TSV. opts.Format
 // overrides the detection.
 //
-// DeepSpeech CSV files carry no durations: they are estimated from wav_filesize as 16-bit mono 16 kHz WAV (the
-// format DeepSpeech requires) after a 44-byte header.
+// DeepSpeech CSV files carry no durations: with CheckFiles they are read from the audio files' headers
+// (audio.Probe), otherwise estimated from wav_filesize as 16-bit mono 16 kHz WAV (the format DeepSpeech requires)
+// after a 44-byte header.
 //
 // The error is non-nil for a file that cannot be read, for a manifest with no usable utterance at all, and in
 // strict mode for the first bad line (a *FormatError); skipped lines are listed in the Report.
@@ -275,5 +275,3 @@ func resolve(dir, p string) string {
 func validDuration(d float64) bool {
 	return !math.IsNaN(d) && d > 0 && d < 24*3600
 }
-
-var errNotFLAC = errors.New("not a FLAC file")

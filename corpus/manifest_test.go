@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/harkspeech/hark/audio"
 )
 
 func TestNormalizeTranscript(t *testing.T) {
@@ -189,6 +191,14 @@ func TestReadManifestCheckFiles(t *testing.T) {
 	if len(utts) != 2 {
 		t.Fatalf("without CheckFiles: %d utterances, want 2", len(utts))
 	}
+
+	// DeepSpeech CSV: CheckFiles replaces the size estimate with the length in the file's header.
+	c := filepath.Join(dir, "m.csv")
+	os.WriteFile(c, []byte("wav_filename,wav_filesize,transcript\n"+abs+",999999,present\n"), 0o644)
+	utts, _, err = ReadManifest(c, Options{CheckFiles: true, Strict: true})
+	if err != nil || len(utts) != 1 || utts[0].Duration != 0.1 {
+		t.Fatalf("CSV with CheckFiles: %+v, %v", utts, err)
+	}
 }
 
 func TestReadLibriSpeech(t *testing.T) {
@@ -204,20 +214,18 @@ func TestReadLibriSpeech(t *testing.T) {
 	if !reflect.DeepEqual(utts, want) {
 		t.Fatalf("utterances:\n%+v\nwant\n%+v", utts, want)
 	}
-	if rep.Skipped != 1 || rep.Problems[0].Line != 2 || !strings.HasSuffix(rep.Problems[0].File, "26-495.trans.txt") {
+	if rep.Skipped != 2 || rep.Problems[0].Line != 2 || rep.Problems[1].Line != 3 ||
+		!strings.HasSuffix(rep.Problems[0].File, "26-495.trans.txt") {
 		t.Fatalf("report %+v", rep)
+	}
+	if !errors.Is(rep.Problems[0], os.ErrNotExist) || !errors.As(rep.Problems[1], new(*audio.FormatError)) {
+		t.Fatalf("problems %v, %v: want a missing file and an audio format error", rep.Problems[0], rep.Problems[1])
 	}
 	if _, _, err := ReadManifest("testdata/libri", Options{Strict: true}); !errors.As(err, new(*FormatError)) {
 		t.Fatalf("strict: %v", err)
 	}
 	if _, _, err := ReadManifest(t.TempDir(), Options{}); err == nil {
 		t.Fatal("empty folder read as LibriSpeech without error")
-	}
-}
-
-func TestFLACDurationRejectsOtherFiles(t *testing.T) {
-	if _, err := flacDuration("testdata/tsv/audio/a.wav"); !errors.Is(err, errNotFLAC) {
-		t.Fatalf("WAV file: %v", err)
 	}
 }
 

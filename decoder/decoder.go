@@ -267,8 +267,9 @@ func (d *Decoder) DecodeFlat(ctx context.Context, data []float32, frames int) (R
 	return d.Decode(ctx, rows)
 }
 
-// Greedy decodes by taking the most probable symbol of each frame, merging repeats and dropping blanks. Word
-// confidences are the lowest peak posterior of the word's symbols.
+// Greedy decodes by taking the most probable symbol of each frame, merging repeats and dropping blanks. The
+// hypothesis's Acoustic and Score are the log-probability of that single best path; word confidences are the lowest
+// peak posterior of the word's symbols.
 func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypothesis, error) {
 	if err := vocab.validate(); err != nil {
 		return Hypothesis{}, err
@@ -277,9 +278,11 @@ func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypo
 	var cur strings.Builder
 	var w Word
 	prev := -1
+	peak, wordMin := 0.0, 1.0 // peak posterior of the current symbol; lowest peak of the word's earlier symbols
 	endWord := func() {
 		if cur.Len() > 0 {
 			w.Text = cur.String()
+			w.Confidence = math.Min(wordMin, peak)
 			h.Words = append(h.Words, w)
 			cur.Reset()
 		}
@@ -302,13 +305,15 @@ func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypo
 			endWord()
 		case best == prev:
 			w.End = float64(t+1) * frameDuration
-			w.Confidence = math.Max(w.Confidence, p) // same symbol continuing: its peak
+			peak = math.Max(peak, p)
 		default:
 			if cur.Len() == 0 {
-				w = Word{Start: float64(t) * frameDuration, Confidence: p}
+				w = Word{Start: float64(t) * frameDuration}
+				wordMin = 1
 			} else {
-				w.Confidence = math.Min(w.Confidence, p)
+				wordMin = math.Min(wordMin, peak)
 			}
+			peak = p
 			w.End = float64(t+1) * frameDuration
 			cur.WriteString(vocab.Symbols[best])
 		}

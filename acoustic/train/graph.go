@@ -26,6 +26,9 @@ type graphNet struct {
 	params  []*Param
 	byName  map[string]*Param
 	tensors map[string]*tensor.Dense
+	// Per-layer workspaces that the kernels of each step's graph reuse.
+	convCol  [][]float32
+	gruCache []kernels.GRUCache
 }
 
 func newGraphNet(cfg acoustic.Config, seed int64) (*graphNet, error) {
@@ -43,7 +46,8 @@ func netFromModel(m *acoustic.Model) (*graphNet, error) {
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
-	n := &graphNet{cfg: m.Config, vocab: m.Vocabulary, feat: m.Features, byName: map[string]*Param{}, tensors: map[string]*tensor.Dense{}}
+	n := &graphNet{cfg: m.Config, vocab: m.Vocabulary, feat: m.Features, byName: map[string]*Param{}, tensors: map[string]*tensor.Dense{},
+		convCol: make([][]float32, len(m.Config.Conv)), gruCache: make([]kernels.GRUCache, m.Config.GRULayers)}
 	for _, w := range m.Weights {
 		p := &Param{Name: w.Name, Shape: append([]int(nil), w.Shape...), Value: append([]float32(nil), w.Data...)}
 		if isRunningStat(w.Name) {
@@ -122,7 +126,7 @@ func (n *graphNet) build(b *Batch, train bool) (*built, error) {
 	var err error
 	for i, l := range cfg.Conv {
 		cin := cfg.ConvInChannels(i)
-		ck := &convKernel{c: kernels.NewConv(f, cin, l.Channels, l.KernelTime, l.KernelFreq, l.StrideTime, l.StrideFreq), b: b.B, t: t, inputGrad: i > 0}
+		ck := &convKernel{c: kernels.NewConv(f, cin, l.Channels, l.KernelTime, l.KernelFreq, l.StrideTime, l.StrideFreq), b: b.B, t: t, inputGrad: i > 0, col: &n.convCol[i]}
 		p := fmt.Sprintf("conv%d.", i)
 		if x, err = G.ApplyOp(newFused(ck), x, node(p+"w")); err != nil {
 			return nil, err
@@ -141,7 +145,7 @@ func (n *graphNet) build(b *Batch, train bool) (*built, error) {
 	}
 	in := cfg.GRUInput()
 	for i := 0; i < cfg.GRULayers; i++ {
-		gk := &gruKernel{g: kernels.GRU{B: b.B, T: t, In: in, H: cfg.GRUUnits, Lens: lens}, train: train, inputGrad: true}
+		gk := &gruKernel{g: kernels.GRU{B: b.B, T: t, In: in, H: cfg.GRUUnits, Lens: lens}, train: train, inputGrad: true, cache: &n.gruCache[i]}
 		p := fmt.Sprintf("gru%d.", i)
 		if x, err = G.ApplyOp(newFused(gk), x, node(p+"wx"), node(p+"wh"), node(p+"bx"), node(p+"bh")); err != nil {
 			return nil, err

@@ -137,7 +137,7 @@ func TestFusedGRUMatchesPrimitives(t *testing.T) {
 					G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))))
 			}
 			in := G.Nodes{cst("x", x, B, T, In), cst("wx", wx, In, 3*H), cst("wh", wh, H, 3*H), cst("bx", bx, 3*H), cst("bh", bh, 3*H)}
-			k := &gruKernel{g: kernels.GRU{B: B, T: T, In: In, H: H, Lens: tc.lens}, train: true, inputGrad: true}
+			k := &gruKernel{g: kernels.GRU{B: B, T: T, In: In, H: H, Lens: tc.lens}, train: true, inputGrad: true, cache: new(kernels.GRUCache)}
 			out, err := G.ApplyOp(newFused(k), in...)
 			if err != nil {
 				t.Fatal(err)

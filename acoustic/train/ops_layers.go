@@ -12,8 +12,8 @@ import (
 type convKernel struct {
 	c         kernels.Conv
 	b, t      int
-	inputGrad bool // false for the first layer: nothing needs d/d(features)
-	col       []float32
+	inputGrad bool       // false for the first layer: nothing needs d/d(features)
+	col       *[]float32 // the net's workspace for this layer, reused across steps
 }
 
 func (k *convKernel) name() string { return "CausalConv" }
@@ -27,19 +27,19 @@ func (k *convKernel) outShape() tensor.Shape {
 func (k *convKernel) diffWRT() []bool { return []bool{k.inputGrad, true} }
 func (k *convKernel) forward(in [][]float32, out []float32) error {
 	n := k.b * k.c.TimeOut(k.t) * k.c.FO * k.c.K()
-	if cap(k.col) < n {
-		k.col = make([]float32, n)
+	if cap(*k.col) < n {
+		*k.col = make([]float32, n)
 	}
-	k.col = k.col[:n]
-	k.c.Forward(in[0], k.b, k.t, in[1], out, k.col)
+	*k.col = (*k.col)[:n]
+	k.c.Forward(in[0], k.b, k.t, in[1], out, *k.col)
 	return nil
 }
 func (k *convKernel) backward(in [][]float32, out, dout []float32, grads [][]float32) error {
 	var dcol []float32
 	if grads[0] != nil {
-		dcol = make([]float32, len(k.col))
+		dcol = make([]float32, len(*k.col))
 	}
-	k.c.Backward(k.b, k.t, in[1], dout, k.col, grads[1], grads[0], dcol)
+	k.c.Backward(k.b, k.t, in[1], dout, *k.col, grads[1], grads[0], dcol)
 	return nil
 }
 
@@ -91,7 +91,7 @@ type gruKernel struct {
 	g         kernels.GRU
 	train     bool
 	inputGrad bool
-	cache     kernels.GRUCache
+	cache     *kernels.GRUCache // the net's workspace for this layer, reused across steps
 }
 
 func (k *gruKernel) name() string { return "FusedGRU" }
@@ -102,8 +102,8 @@ func (k *gruKernel) inShapes() []tensor.Shape {
 func (k *gruKernel) outShape() tensor.Shape { return tensor.Shape{k.g.B, k.g.T, k.g.H} }
 func (k *gruKernel) diffWRT() []bool        { return []bool{k.inputGrad, true, true, true, true} }
 func (k *gruKernel) forward(in [][]float32, out []float32) error {
-	k.g.Alloc(&k.cache, k.train)
-	k.g.Forward(in[0], in[1], in[2], in[3], in[4], nil, out, &k.cache)
+	k.g.Alloc(k.cache, k.train)
+	k.g.Forward(in[0], in[1], in[2], in[3], in[4], nil, out, k.cache)
 	return nil
 }
 func (k *gruKernel) backward(in [][]float32, out, dout []float32, grads [][]float32) error {
@@ -113,7 +113,7 @@ func (k *gruKernel) backward(in [][]float32, out, dout []float32, grads [][]floa
 	g := k.g
 	dxp := make([]float32, g.B*g.T*3*g.H)
 	dhp := make([]float32, g.T*g.B*3*g.H)
-	g.Backward(in[0], in[1], in[2], dout, &k.cache, grads[0], grads[1], grads[2], grads[3], grads[4], dxp, dhp)
+	g.Backward(in[0], in[1], in[2], dout, k.cache, grads[0], grads[1], grads[2], grads[3], grads[4], dxp, dhp)
 	return nil
 }
 

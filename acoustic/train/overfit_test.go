@@ -40,8 +40,8 @@ func readWAV16(t *testing.T, path string) []float32 {
 	return nil
 }
 
-// greedy is best-path CTC decoding: argmax per frame, collapse repeats, drop blanks.
-func greedy(lp []float32, v int, vocab acoustic.Vocabulary) string {
+// bestPath is best-path CTC decoding: argmax per frame, collapse repeats, drop blanks.
+func bestPath(lp []float32, v int, vocab acoustic.Vocabulary) string {
 	var ids []int
 	prev := -1
 	for f := 0; f+v <= len(lp); f += v {
@@ -59,14 +59,14 @@ func greedy(lp []float32, v int, vocab acoustic.Vocabulary) string {
 	return vocab.Decode(ids)
 }
 
-// adam is a minimal Adam for this test (the trainer has the real one).
-type adam struct {
+// overfitAdam is a minimal Adam for this test (the trainer has the real one).
+type overfitAdam struct {
 	lr   float64
 	m, v map[string][]float64
 	step int
 }
 
-func (a *adam) update(ps []*Param) {
+func (a *overfitAdam) update(ps []*Param) {
 	a.step++
 	b1, b2 := 0.9, 0.999
 	c1, c2 := 1-math.Pow(b1, float64(a.step)), 1-math.Pow(b2, float64(a.step))
@@ -127,7 +127,7 @@ func TestOverfitThreeUtterances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := &adam{lr: 3e-3, m: map[string][]float64{}, v: map[string][]float64{}}
+	opt := &overfitAdam{lr: 3e-3, m: map[string][]float64{}, v: map[string][]float64{}}
 	ctx := context.Background()
 	start := time.Now()
 	var losses []float64
@@ -148,7 +148,7 @@ func TestOverfitThreeUtterances(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := greedy(lp.Data, lp.Cols, vocab)
+			s := bestPath(lp.Data, lp.Cols, vocab)
 			got = append(got, s)
 			ok = ok && s == files[i].text
 		}

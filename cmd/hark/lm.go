@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/decoder/lm"
 )
 
@@ -100,5 +102,83 @@ func parseThresholds(s string) ([]uint64, error) {
 }
 
 func runLMTune(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet(e, "lm tune", "-lm en.lm [-alpha 0:2:0.25] [-beta 0:3:0.5] DEVDIR")
+	lmPath := fs.String("lm", "", "language model `file` (binary or ARPA; required)")
+	alphas := fs.String("alpha", "0:2:0.25", "α values: lo:hi:step or a comma-separated `list`")
+	betas := fs.String("beta", "0:3:0.5", "β values: lo:hi:step or a comma-separated `list`")
+	beam := fs.Int("beam", 64, "beam `width`")
+	unk := fs.Float64("unk", -5, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
+	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *lmPath == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	as, err := parseGrid(*alphas)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hark lm tune: -alpha: %v\n", err)
+		return errUsage
+	}
+	bs, err := parseGrid(*betas)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hark lm tune: -beta: %v\n", err)
+		return errUsage
+	}
+	model, err := lm.Load(ctx, *lmPath)
+	if err != nil {
+		return err
+	}
+	dev, err := decoder.LoadDevSet(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d utterances, %d×%d grid\n", len(dev.IDs), len(as), len(bs))
+	fmt.Fprintf(e.stdout, "alpha\tbeta\tWER%%\n")
+	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk}
+	best, _, err := decoder.Tune(ctx, dev, base, as, bs, *workers, func(p decoder.TunePoint) {
+		fmt.Fprintf(e.stdout, "%g\t%g\t%.2f\n", p.Alpha, p.Beta, 100*p.WER)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "best: -alpha %g -beta %g (WER %.2f%%)\n", best.Alpha, best.Beta, 100*best.WER)
+	return nil
+}
+
+// parseGrid parses "lo:hi:step" (inclusive) or "a,b,c".
+func parseGrid(s string) ([]float64, error) {
+	if parts := strings.Split(s, ":"); len(parts) == 3 {
+		var v [3]float64
+		for i, p := range parts {
+			f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("bad number %q", p)
+			}
+			v[i] = f
+		}
+		if v[2] <= 0 || v[1] < v[0] || (v[1]-v[0])/v[2] > 1000 {
+			return nil, fmt.Errorf("bad range %q", s)
+		}
+		var out []float64
+		for i := 0; ; i++ {
+			x := v[0] + float64(i)*v[2]
+			if x > v[1]+v[2]*1e-9 {
+				break
+			}
+			out = append(out, math.Round(x*1e9)/1e9)
+		}
+		return out, nil
+	}
+	var out []float64
+	for _, p := range strings.Split(s, ",") {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("bad number %q", p)
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

@@ -48,8 +48,10 @@ func commands() []command {
 	return []command{
 		{"lm", "build and tune n-gram language models", runLM},
 		{"info", "show format, sample rate, channels and duration of audio files", runInfo},
+		{"listen", "transcribe the microphone live", runListen},
 		{"spectrogram", "draw the log-mel spectrogram of an audio file as a PNG", runSpectrogram},
 		{"synth", "generate a labelled synthetic speech corpus", runSynth},
+		{"train", "train or fine-tune an acoustic model", runTrain},
 		{"version", "print the hark version", runVersion},
 	}
 }

@@ -18,7 +18,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 		"(held-out speakers and sentences). Run it again with the same flags to resume or with a larger -n to extend.\n")
 	out := fs.String("o", "", "output `folder` (default ~/.cache/hark/synth)")
 	n := fs.Int("n", 800, "training utterances (about 800 per audio-hour)")
-	testN := fs.Int("test-n", -1, "test utterances (default 3% of -n)")
+	testN := fs.Int("test-n", -1, "test utterances; -1 means 3% of -n")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and inputs give the same corpus")
 	jobs := fs.Int("j", 1, "programs to run in parallel")
 	chunk := fs.Int("chunk", 100, "utterances per manifest update")

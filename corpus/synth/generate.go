@@ -30,7 +30,9 @@ import (
 
 // Config describes a corpus to generate.
 type Config struct {
-	Out       string   // output folder: train.tsv, test.tsv, synth.json, train/NNNN/*.flac, test/NNNN/*.flac
+	// Out is the output folder: train.tsv and test.tsv (manifests), train.plan.tsv and test.plan.tsv (voice and
+	// augmentation of each utterance), synth.json (the settings), train/NNNN/*.flac and test/NNNN/*.flac.
+	Out       string
 	Sentences []string // prompts, normalised (see ReadSentences)
 	// TrainCount and TestCount are the number of utterances in each split (at ~4.5 s each, 800 ≈ 1 audio-hour).
 	TrainCount, TestCount int
@@ -228,6 +230,9 @@ func (cfg *Config) generateSplit(ctx context.Context, pl *planner, n int, st *St
 		if err := writeManifest(manifest, have); err != nil {
 			return err
 		}
+		if err := writePlans(filepath.Join(cfg.Out, string(pl.split)+".plan.tsv"), pl, have); err != nil {
+			return err
+		}
 		cpu := cpuSeconds() - cpu0
 		total := 0.0
 		for _, u := range have {
@@ -253,6 +258,24 @@ func writeManifest(path string, have map[int]corpus.Utterance) error {
 	return corpus.WriteTSVFile(path, utts)
 }
 
+// writePlans writes the side file that says how each utterance was made (voice, rate, augmentation), for
+// breaking error rates down by condition. Plans are deterministic, so kept utterances get theirs recomputed.
+func writePlans(path string, pl *planner, have map[int]corpus.Utterance) error {
+	idx := make([]int, 0, len(have))
+	for i := range have {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	var b strings.Builder
+	b.WriteString("name\tvoice\tspeaker\trate\tpitch\taugmentation\n")
+	for _, i := range idx {
+		p := pl.plan(i)
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%.3f\t%.0f\t%s\n", p.Name(), p.Voice, p.Voice.Speaker, p.Rate, p.Pitch,
+			p.Aug.describe())
+	}
+	return corpus.WriteFileAtomic(path, []byte(b.String()))
+}
+
 // indexOf recovers an utterance's index from its file name ("train-0001234.flac").
 func indexOf(split Split, path string) (int, bool) {
 	base := strings.TrimSuffix(filepath.Base(path), ".flac")
@@ -267,8 +290,11 @@ func indexOf(split Split, path string) (int, bool) {
 // runChunk synthesises and renders jobs with up to cfg.Jobs programs running at once. Per-utterance failures are
 // left in job.err; the error return is for cancellation.
 func (cfg *Config) runChunk(ctx context.Context, jobs []*job) ([]corpus.Utterance, error) {
-	work, err := os.MkdirTemp("", "hark-synth-*")
-	if err != nil {
+	// The scratch folder lives in the output folder, so a run killed mid-chunk leaves nothing behind elsewhere and
+	// the next run clears it. (One generator per output folder at a time.)
+	work := filepath.Join(cfg.Out, ".work")
+	os.RemoveAll(work)
+	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	defer os.RemoveAll(work)

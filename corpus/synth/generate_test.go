@@ -107,7 +107,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := readAll(t, dirA), readAll(t, dirB)
-	if len(a) != len(b) || len(a) != 9+3 {
+	if len(a) != len(b) || len(a) != 9+5 { // FLAC files, 2 manifests, 2 plan files, synth.json; no scratch files
 		t.Fatalf("%d and %d files", len(a), len(b))
 	}
 	for name, data := range a {
@@ -146,4 +146,45 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate(cancelled, cfg); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
+}
+
+func TestSoxRenderNarrowbandInput(t *testing.T) {
+	if _, err := exec.LookPath("sox"); err != nil {
+		t.Skip("sox not installed")
+	}
+	in := filepath.Join(t.TempDir(), "8k.wav")
+	if out, err := exec.Command("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", in, "synth", "0.5", "sine", "300").CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v: %s", err, out)
+	}
+	x, err := soxRender(context.Background(), "sox", in, Augment{Speed: 1, EQ: []EQBand{{6000, 1, 6}}, Telephone: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x) != 8000 {
+		t.Fatalf("%d samples, want 8000 (0.5 s at 16 kHz)", len(x))
+	}
+}
+
+// BenchmarkGenerate measures throughput with the default voices, one job: go test -bench Generate ./corpus/synth.
+// The target is at least 40 audio-hours per CPU-hour (CPU of this process and every program it runs).
+func BenchmarkGenerate(b *testing.B) {
+	for _, p := range []string{"espeak-ng", "flite", "sox", "flac"} {
+		if _, err := exec.LookPath(p); err != nil {
+			b.Skipf("%s not installed", p)
+		}
+	}
+	var audio, cpu float64
+	for i := 0; b.Loop(); i++ {
+		st, err := Generate(context.Background(), Config{
+			Out: b.TempDir(), Sentences: testSentences, TrainCount: 50, Seed: uint64(i), Jobs: 1, Chunk: 50,
+			Voices: DefaultVoices(), TestSpeakers: DefaultTestSpeakers,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		audio += st.AudioSeconds
+		cpu += st.CPUSeconds
+	}
+	b.ReportMetric(audio/cpu, "audio-h/CPU-h")
+	b.ReportMetric(audio/float64(b.N), "audio-s/op")
 }

@@ -20,10 +20,12 @@ const SampleRate = 16000
 // afterwards.
 const headroomDB = "-10"
 
-// soxRender runs the sox effect chain on a synthesised WAV file and returns 16 kHz mono float samples.
+// soxRender runs the sox effect chain on a synthesised WAV file and returns 16 kHz mono float samples. The input
+// is resampled to 16 kHz first so that the effects see the same band for 8 kHz voices (an EQ band at 6 kHz would
+// be above their Nyquist frequency).
 func soxRender(ctx context.Context, sox, in string, a Augment) ([]float32, error) {
 	args := []string{"-R", "-q", in, "-t", "raw", "-e", "floating-point", "-b", "32", "-c", "1", "-r",
-		fmt.Sprint(SampleRate), "-", "gain", headroomDB}
+		fmt.Sprint(SampleRate), "-", "gain", headroomDB, "rate", fmt.Sprint(SampleRate)}
 	args = append(args, a.soxEffects()...)
 	var out, errb bytes.Buffer
 	cmd := exec.CommandContext(ctx, sox, args...)

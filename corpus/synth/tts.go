@@ -49,24 +49,23 @@ func speakFestival(ctx context.Context, t Tools, dir string, jobs []*job) error 
 	var s strings.Builder
 	voice := ""
 	for _, j := range jobs {
-		if strings.ContainsFunc(j.wav, func(r rune) bool { return r < ' ' || r > '~' }) {
-			return fmt.Errorf("festival: work path %q is not printable ASCII", j.wav)
-		}
 		if v := j.plan.Voice.Name; v != voice {
 			fmt.Fprintf(&s, "(voice_%s)\n", v)
 			voice = v
 		}
-		// Text is normalised (letters, apostrophes, spaces) and paths are ours, so neither needs escaping beyond
-		// %q's quotes, which Scheme reads the same way.
+		// The text is normalised (letters, apostrophes, spaces) and the file name is ours and relative to the work
+		// folder (festival runs there), so neither needs escaping beyond the quotes, which Scheme reads like Go.
 		fmt.Fprintf(&s, "(Parameter.set 'Duration_Stretch %.3f)\n", 1/j.plan.Rate)
-		fmt.Fprintf(&s, "(utt.save.wave (utt.synth (Utterance Text %q)) %q 'riff)\n", j.plan.Text, j.wav)
+		fmt.Fprintf(&s, "(utt.save.wave (utt.synth (Utterance Text %q)) %q 'riff)\n", j.plan.Text,
+			filepath.Base(j.wav))
 	}
 	script := filepath.Join(dir, "festival.scm")
 	if err := os.WriteFile(script, []byte(s.String()), 0o644); err != nil {
 		return err
 	}
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, t.Festival, "--batch", script)
+	cmd := exec.CommandContext(ctx, t.Festival, "--batch", filepath.Base(script))
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("festival: %w: %s", err, firstLine(out.String()))

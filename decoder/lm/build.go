@@ -185,11 +185,11 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 	flush := func() {
 		top = mergeCounts(top, countSorted(buf))
 		buf = buf[:0]
-		for len(top.keys) > maxGrams {
-			st.LossyThreshold++
-			top = dropRare(top, st.LossyThreshold)
-			if len(top.keys) <= maxGrams*4/5 {
-				break
+		if len(top.keys) > maxGrams {
+			// Free a fifth of the budget so that pruning does not run at every flush.
+			for len(top.keys) > maxGrams*4/5 {
+				st.LossyThreshold++
+				top = dropRare(top, st.LossyThreshold)
 			}
 		}
 	}

@@ -1,0 +1,549 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/metrics"
+)
+
+// Options configure a training run. Zero values of optional fields take the defaults noted.
+type Options struct {
+	Epochs    int
+	BatchSize int
+	Buckets   int  // padded lengths to bucket by (default 8)
+	SortaGrad bool // first epoch in order of length, shortest first
+	Schedule  Schedule
+	Clip      float64  // global gradient-norm clip, 0 = none
+	Augment   *Augment // nil: no augmentation
+
+	EvalEvery       int           // steps between dev evaluations; 0 evaluates at the end of every epoch
+	Patience        int           // evaluations without a better dev WER before stopping; 0 never stops early
+	CheckpointEvery time.Duration // default 10 minutes
+	MaxDuration     time.Duration // training time of this run before it checkpoints and stops; 0 = no limit
+	LogEvery        int           // steps per metrics-log line (default 10)
+
+	OutDir   string
+	Seed     uint64
+	Workers  int // feature-loading goroutines (default 2)
+	Prefetch int // batches loaded ahead (default 4)
+}
+
+func (o *Options) defaults() {
+	if o.Buckets <= 0 {
+		o.Buckets = 8
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = 10 * time.Minute
+	}
+	if o.LogEvery <= 0 {
+		o.LogEvery = 10
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.Prefetch <= 0 {
+		o.Prefetch = 4
+	}
+}
+
+// File names inside Options.OutDir.
+const (
+	CheckpointFile = "checkpoint.ckpt"
+	ModelFile      = "model.hark"
+	CardFile       = "model.md"
+	MetricsFile    = "metrics.jsonl"
+	LossPlotFile   = "loss.png"
+	WERPlotFile    = "wer.png"
+)
+
+// Trainer runs the training loop: batches from Train through Net, Adam updates, dev evaluation, early stopping,
+// checkpoints, the metrics log, curves and the model card.
+type Trainer struct {
+	Net        Net
+	Loader     *Loader
+	Vocabulary acoustic.Vocabulary
+	Train, Dev *Dataset // Dev may be nil
+	Opt        Options
+	// ModelConfig is stored in checkpoints so that a resumed run can rebuild the network.
+	ModelConfig json.RawMessage
+	// Log receives progress: a progress bar when it is a terminal, plain lines otherwise. nil discards.
+	Log io.Writer
+	// Card holds what the model card says about the run beyond what the trainer knows.
+	Card CardInfo
+	// SaveModel writes the inference model; nil uses Net.Model().Save. Tests replace it.
+	SaveModel func(w io.Writer) error
+
+	state   State
+	adam    *Adam
+	exs     []*Example
+	bounds  []int
+	history []Record
+	devData []*Batch
+	devRefs []string
+	prog    progress
+	started time.Time
+	elapsed float64 // State.Elapsed at the start of this run
+}
+
+// Result is how a run ended.
+type Result struct {
+	State  State
+	Reason string // "finished", "early stop", "time limit", "interrupted"
+}
+
+// Resume restores a checkpoint taken by a run with the same data and options. It must be called before Run.
+func (t *Trainer) Resume(ck *Checkpoint) error {
+	byName := map[string]*Param{}
+	for _, p := range t.Net.Params() {
+		byName[p.Name] = p
+	}
+	if len(ck.Params) != len(byName) {
+		return fmt.Errorf("train: checkpoint has %d tensors, the network %d", len(ck.Params), len(byName))
+	}
+	for _, cp := range ck.Params {
+		p := byName[cp.Name]
+		if p == nil || acoustic.Size(p.Shape) != len(cp.Value) || !slices.Equal(p.Shape, cp.Shape) {
+			return fmt.Errorf("train: checkpoint tensor %s%v does not match the network", cp.Name, cp.Shape)
+		}
+	}
+	for _, cp := range ck.Params {
+		copy(byName[cp.Name].Value, cp.Value)
+	}
+	t.state = ck.State
+	t.adam = NewAdam(t.Opt.Schedule, t.Opt.Clip)
+	t.adam.restore(ck.State.OptSteps, ck.M, ck.V)
+	return nil
+}
+
+// Freeze marks as frozen every parameter whose name starts with one of the comma-separated prefixes (for example
+// "conv,gru0" freezes the convolutions and the first GRU layer). It returns how many it froze; a prefix that
+// matches nothing is an error, since it is most likely a typo.
+func Freeze(params []*Param, prefixes string) (int, error) {
+	n := 0
+	for _, pre := range strings.Split(prefixes, ",") {
+		pre = strings.TrimSpace(pre)
+		if pre == "" {
+			continue
+		}
+		hit := false
+		for _, p := range params {
+			if strings.HasPrefix(p.Name, pre) {
+				hit = true
+				if !p.Frozen {
+					p.Frozen = true
+					n++
+				}
+			}
+		}
+		if !hit {
+			return n, fmt.Errorf("train: --freeze %q matches no parameter", pre)
+		}
+	}
+	return n, nil
+}
+
+// Run trains until the epochs are done, early stopping triggers, MaxDuration passes or ctx is cancelled. In every
+// case but an error it writes a checkpoint first, so the run can be resumed; on cancellation it returns the
+// Result and ctx's error.
+func (t *Trainer) Run(ctx context.Context) (Result, error) {
+	t.Opt.defaults()
+	o := &t.Opt
+	if o.Epochs < 1 || o.BatchSize < 1 {
+		return Result{}, errors.New("train: epochs and batch size must be at least 1")
+	}
+	if err := o.Schedule.Validate(); err != nil {
+		return Result{}, err
+	}
+	if t.Train == nil || t.Train.Len() == 0 {
+		return Result{}, errors.New("train: no training data")
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return Result{}, err
+	}
+	t.exs = t.Train.flat()
+	frames := make([]int, len(t.exs))
+	for i, e := range t.exs {
+		frames[i] = e.Frames
+	}
+	t.bounds = bucketBounds(frames, o.Buckets)
+	hash := t.dataHash()
+	if o.Schedule.Total <= 0 {
+		o.Schedule.Total = t.totalSteps() // the cosine decay ends with the last epoch
+	}
+	if t.adam == nil { // fresh run
+		t.adam = NewAdam(o.Schedule, o.Clip)
+		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig}
+		if err := t.openMetrics(false); err != nil {
+			return Result{}, err
+		}
+	} else {
+		if t.state.DataHash != hash {
+			return Result{}, errors.New("train: the training data, batch size or bucketing differ from the checkpoint's, so the run cannot continue exactly; start a new run (or use --init)")
+		}
+		if err := t.openMetrics(true); err != nil {
+			return Result{}, err
+		}
+	}
+	t.adam.Schedule = o.Schedule
+	if t.state.Done {
+		return Result{State: t.state, Reason: "finished"}, nil
+	}
+	t.started = time.Now()
+	t.elapsed = t.state.Elapsed
+	t.prog = newProgress(t.Log, t.totalSteps())
+	defer t.prog.finish()
+	t.logf("training on %d utterances (%.2f h) in %d buckets %v, %d parameters (%d trainable)",
+		len(t.exs), t.Train.Seconds()/3600, len(t.bounds), t.bounds, countParams(t.Net.Params(), false), countParams(t.Net.Params(), true))
+
+	reason, err := t.loop(ctx)
+	t.state.Elapsed = t.elapsed + time.Since(t.started).Seconds()
+	if reason == "" {
+		return Result{State: t.state}, err
+	}
+	if reason == "finished" || reason == "early stop" {
+		t.state.Done = true
+	}
+	// The checkpoint is written even when ctx is cancelled: that is what makes Ctrl-C resumable.
+	if cerr := t.checkpoint(); cerr != nil {
+		return Result{State: t.state, Reason: reason}, errors.Join(err, cerr)
+	}
+	if t.Dev == nil || !t.state.HasBest {
+		// Without dev scores the latest weights are the model.
+		if merr := t.saveModel(); merr != nil {
+			return Result{State: t.state, Reason: reason}, errors.Join(err, merr)
+		}
+	}
+	t.writeReports()
+	t.logf("%s after %d steps (epoch %d): %s", reason, t.state.Step, t.state.Epoch, t.scoreLine())
+	return Result{State: t.state, Reason: reason}, err
+}
+
+// loop runs the epochs; it returns why it stopped ("" with an error that should not be checkpointed).
+func (t *Trainer) loop(ctx context.Context) (string, error) {
+	o := &t.Opt
+	lastCkpt := time.Now()
+	var win window
+	tick := time.Now() // end of the previous step: rates include data-loading waits but not evaluations
+	for t.state.Epoch < o.Epochs {
+		plans := t.plan(t.state.Epoch)
+		start := t.state.Batch
+		epoch := t.state.Epoch
+		next, stop := prefetch(ctx, len(plans)-start, o.Workers, o.Prefetch, func(ctx context.Context, i int) (*Batch, error) {
+			bi := start + i
+			p := plans[bi]
+			var rngs []*rand.Rand
+			if o.Augment != nil {
+				rngs = make([]*rand.Rand, len(p.Items))
+				for k := range rngs {
+					rngs[k] = exampleRNG(t.state.Seed, epoch, bi*o.BatchSize+k)
+				}
+			}
+			return t.Loader.loadBatch(ctx, t.exs, p, o.Augment, rngs)
+		})
+		tick = time.Now()
+		for bi := start; bi < len(plans); bi++ {
+			b, err := next()
+			if err != nil {
+				stop()
+				if ctx.Err() != nil {
+					return "interrupted", ctx.Err()
+				}
+				return "", err
+			}
+			losses, err := t.Net.Step(ctx, b)
+			if err != nil {
+				stop()
+				if ctx.Err() != nil {
+					return "interrupted", ctx.Err()
+				}
+				return "", fmt.Errorf("train: step %d: %w", t.state.Step+1, err)
+			}
+			norm, lr, err := t.adam.Update(t.Net.Params())
+			if errors.Is(err, ErrNonFinite) {
+				t.state.NonFinite++
+			} else if err != nil {
+				stop()
+				return "", err
+			}
+			t.state.OptSteps = t.adam.Steps()
+			t.state.Step++
+			t.state.Batch = bi + 1
+			var secs float64
+			for _, i := range plans[bi].Items {
+				secs += t.exs[i].Seconds
+			}
+			t.state.AudioSeconds += secs
+			win.add(losses, secs, time.Since(tick).Seconds(), norm, lr)
+			if t.state.Step%o.LogEvery == 0 {
+				t.logTrain(&win)
+			}
+			sps, aph := t.rates(&win)
+			t.prog.update(t.state.Step, win.meanLoss(), sps, aph)
+			if o.EvalEvery > 0 && t.state.Step%o.EvalEvery == 0 {
+				if stopNow, err := t.evaluate(ctx); err != nil {
+					stop()
+					if ctx.Err() != nil {
+						return "interrupted", ctx.Err()
+					}
+					return "", err
+				} else if stopNow {
+					stop()
+					return "early stop", nil
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				stop()
+				return "interrupted", err
+			}
+			if time.Since(lastCkpt) >= o.CheckpointEvery {
+				if err := t.checkpoint(); err != nil {
+					stop()
+					return "", err
+				}
+				t.writeReports()
+				lastCkpt = time.Now()
+			}
+			tick = time.Now()
+			if o.MaxDuration > 0 && time.Since(t.started) >= o.MaxDuration {
+				stop()
+				return "time limit", nil
+			}
+		}
+		stop()
+		t.state.Epoch++
+		t.state.Batch = 0
+		if o.EvalEvery <= 0 {
+			stopNow, err := t.evaluate(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return "interrupted", ctx.Err()
+				}
+				return "", err
+			}
+			if stopNow {
+				return "early stop", nil
+			}
+		}
+	}
+	return "finished", nil
+}
+
+// plan is the batch order of an epoch: a function of the data, options, seed and epoch only.
+func (t *Trainer) plan(epoch int) []batchPlan {
+	items := t.Train.epochItems(t.state.Seed, epoch)
+	return planEpoch(items, func(i int) int { return t.exs[i].Frames }, t.bounds, t.Opt.BatchSize,
+		t.Opt.SortaGrad && epoch == 0, t.state.Seed, epoch)
+}
+
+func (t *Trainer) totalSteps() int {
+	n := 0
+	for e := 0; e < t.Opt.Epochs; e++ {
+		n += len(t.plan(e))
+	}
+	return n
+}
+
+// dataHash covers everything that determines the batch order besides the seed.
+func (t *Trainer) dataHash() string {
+	return fmt.Sprintf("%s-b%d-k%d-s%v", t.Train.Hash(), t.Opt.BatchSize, t.Opt.Buckets, t.Opt.SortaGrad)
+}
+
+func countParams(ps []*Param, trainableOnly bool) int {
+	n := 0
+	for _, p := range ps {
+		if trainableOnly && p.Frozen {
+			continue
+		}
+		n += len(p.Value)
+	}
+	return n
+}
+
+// checkpoint writes the current state atomically.
+func (t *Trainer) checkpoint() error {
+	t.state.Elapsed = t.elapsed + time.Since(t.started).Seconds()
+	ck := &Checkpoint{State: t.state, M: map[string][]float32{}, V: map[string][]float32{}}
+	for _, p := range t.Net.Params() {
+		ck.Params = append(ck.Params, &Param{Name: p.Name, Shape: p.Shape, Value: p.Value})
+		if m, v := t.adam.moments(p.Name); m != nil {
+			ck.M[p.Name], ck.V[p.Name] = m, v
+		}
+	}
+	return WriteCheckpoint(filepath.Join(t.Opt.OutDir, CheckpointFile), ck)
+}
+
+func (t *Trainer) saveModel() error {
+	save := t.SaveModel
+	if save == nil {
+		save = func(w io.Writer) error { return t.Net.Model().Save(w) }
+	}
+	return writeFileAtomic(filepath.Join(t.Opt.OutDir, ModelFile), save)
+}
+
+// evaluate scores the dev set with greedy decoding, keeps the best model and says whether to stop early.
+func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
+	if t.Dev == nil || t.Dev.Len() == 0 {
+		return false, nil
+	}
+	wer, cer, err := t.devScores(ctx)
+	if err != nil {
+		return false, err
+	}
+	rec := Record{Kind: "dev", Step: t.state.Step, Epoch: t.state.Epoch, Time: t.elapsed + time.Since(t.started).Seconds(), WER: wer, CER: cer}
+	t.appendRecord(rec)
+	s := &t.state
+	if !s.HasBest || wer < s.BestWER || (wer == s.BestWER && cer < s.BestCER) {
+		s.HasBest, s.BestWER, s.BestCER, s.BestStep, s.BadEvals = true, wer, cer, s.Step, 0
+		if err := t.saveModel(); err != nil {
+			return false, err
+		}
+		t.prog.log(fmt.Sprintf("step %d: dev WER %.2f%% CER %.2f%% (best, model saved)", s.Step, 100*wer, 100*cer))
+	} else {
+		s.BadEvals++
+		t.prog.log(fmt.Sprintf("step %d: dev WER %.2f%% CER %.2f%% (best %.2f%% at step %d)", s.Step, 100*wer, 100*cer, 100*s.BestWER, s.BestStep))
+	}
+	t.writeReports()
+	return t.Opt.Patience > 0 && s.BadEvals >= t.Opt.Patience, nil
+}
+
+// devScores decodes the dev set greedily and returns pooled WER and CER. Dev features are computed once and kept.
+func (t *Trainer) devScores(ctx context.Context) (wer, cer float64, err error) {
+	if t.devData == nil {
+		exs := t.Dev.flat()
+		frames := make([]int, len(exs))
+		items := make([]int, len(exs))
+		for i, e := range exs {
+			frames[i], items[i] = e.Frames, i
+		}
+		bounds := bucketBounds(frames, t.Opt.Buckets)
+		for _, p := range planEpoch(items, func(i int) int { return frames[i] }, bounds, t.Opt.BatchSize, true, 0, 0) {
+			b, err := t.Loader.loadBatch(ctx, exs, p, nil, nil)
+			if err != nil {
+				return 0, 0, err
+			}
+			t.devData = append(t.devData, b)
+			for _, i := range p.Items {
+				t.devRefs = append(t.devRefs, exs[i].Text)
+			}
+		}
+	}
+	var w, c metrics.ErrorCounts
+	k := 0
+	for _, b := range t.devData {
+		out, lens, err := t.Net.LogProbs(ctx, b)
+		if err != nil {
+			return 0, 0, err
+		}
+		for u := range out {
+			hyp := greedyDecode(out[u], lens[u], t.Vocabulary)
+			w.Add(metrics.AlignWords(t.devRefs[k], hyp).Counts)
+			c.Add(metrics.AlignChars(t.devRefs[k], hyp).Counts)
+			k++
+		}
+	}
+	return w.Rate(), c.Rate(), nil
+}
+
+// greedyDecode is best-path CTC decoding: the most likely symbol per frame, repeats merged, blanks dropped.
+func greedyDecode(logp []float32, frames int, v acoustic.Vocabulary) string {
+	n := v.Size()
+	var ids []int
+	prev := -1
+	for f := 0; f < frames && (f+1)*n <= len(logp); f++ {
+		row := logp[f*n : (f+1)*n]
+		best := 0
+		for i, x := range row {
+			if x > row[best] {
+				best = i
+			}
+		}
+		if best != prev && best != acoustic.Blank {
+			ids = append(ids, best)
+		}
+		prev = best
+	}
+	return strings.TrimSpace(v.Decode(ids))
+}
+
+func (t *Trainer) scoreLine() string {
+	if !t.state.HasBest {
+		return "no dev scores"
+	}
+	return fmt.Sprintf("best dev WER %.2f%% CER %.2f%% at step %d", 100*t.state.BestWER, 100*t.state.BestCER, t.state.BestStep)
+}
+
+func (t *Trainer) logf(format string, args ...any) {
+	if t.prog != nil {
+		t.prog.log(fmt.Sprintf(format, args...))
+	}
+}
+
+// window accumulates the steps since the last metrics-log line.
+type window struct {
+	loss         float64
+	n            int // utterances with a finite loss
+	steps        int
+	secs         float64 // audio seconds
+	busy         float64 // wall seconds
+	norm, lr     float64
+	lastSteps    int
+	lastSecs     float64
+	lastBusy     float64
+	lastLossMean float64
+}
+
+func (w *window) add(losses []float64, audioSecs, wall, norm, lr float64) {
+	for _, l := range losses {
+		if !math.IsInf(l, 0) && !math.IsNaN(l) {
+			w.loss += l
+			w.n++
+		}
+	}
+	w.steps++
+	w.secs += audioSecs
+	w.busy += wall
+	w.norm, w.lr = norm, lr
+}
+
+func (w *window) meanLoss() float64 {
+	if w.n == 0 {
+		return w.lastLossMean
+	}
+	return w.loss / float64(w.n)
+}
+
+func (w *window) reset() {
+	w.lastLossMean, w.lastSteps, w.lastSecs, w.lastBusy = w.meanLoss(), w.steps, w.secs, w.busy
+	w.loss, w.n, w.steps, w.secs, w.busy = 0, 0, 0, 0, 0
+}
+
+// rates returns steps per second and audio hours per hour of the current window (or the last one when empty).
+func (t *Trainer) rates(w *window) (stepsPerSec, audioPerHour float64) {
+	steps, secs, busy := w.steps, w.secs, w.busy
+	if busy == 0 {
+		steps, secs, busy = w.lastSteps, w.lastSecs, w.lastBusy
+	}
+	if busy == 0 {
+		return 0, 0
+	}
+	return float64(steps) / busy, secs / busy
+}
+
+func (t *Trainer) logTrain(w *window) {
+	sps, aph := t.rates(w)
+	t.appendRecord(Record{Kind: "train", Step: t.state.Step, Epoch: t.state.Epoch, Time: t.elapsed + time.Since(t.started).Seconds(),
+		Loss: w.meanLoss(), LR: w.lr, GradNorm: w.norm, StepsPerSec: sps, AudioPerHour: aph})
+	w.reset()
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mictest
+
+const raceEnabled = false

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"text/tabwriter"
+	"time"
+
+	"github.com/harkspeech/hark/audio"
+	"github.com/harkspeech/hark/audio/mic"
+)
+
+// maxRecordSeconds bounds --record, which holds the whole recording in memory (an hour is 115 MB).
+const maxRecordSeconds = 3600
+
+// runListen captures the microphone. To check a microphone, list the devices and record a few seconds:
+//
+//	hark listen --list-devices
+//	hark listen --device NAME --record check.wav --seconds 5
+func runListen(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "listen", "[--list-devices] [--device NAME] [--rate HZ] [--channels N] [--record FILE.wav --seconds N]")
+	list := fs.Bool("list-devices", false, "list the audio input devices (the default one is marked *) and exit")
+	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")
+	rate := fs.Int("rate", 0, "capture at this device sample rate in `Hz` (default: the device's own); audio is resampled to 16 kHz")
+	channels := fs.Int("channels", 0, "capture this many channels, averaged to mono (default: mono if the device allows it)")
+	record := fs.String("record", "", "check the microphone: capture to this 16 kHz mono WAV `file` instead of transcribing")
+	seconds := fs.Float64("seconds", 5, "with --record: how many `seconds` to capture")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *rate < 0 || *channels < 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if *list {
+		return listDevices(e)
+	}
+	cfg := mic.Config{Device: *device, Rate: *rate, Channels: *channels}
+	if *record != "" {
+		if !(*seconds > 0 && *seconds <= maxRecordSeconds) {
+			fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d]\n", maxRecordSeconds)
+			return errUsage
+		}
+		return recordMic(ctx, e, cfg, *record, *seconds)
+	}
+	return transcribeMic(ctx, e, cfg)
+}
+
+// listDevices prints the input devices as a table.
+func listDevices(e *env) error {
+	devs, err := mic.Devices()
+	if err != nil {
+		return err
+	}
+	if len(devs) == 0 {
+		return errors.New("PortAudio found no audio input devices")
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tNAME\tHOST API\tCHANNELS\tRATE")
+	for _, d := range devs {
+		mark := ""
+		if d.Default {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%g Hz\n", mark, d.Name, d.HostAPI, d.MaxChannels, d.DefaultRate)
+	}
+	return tw.Flush()
+}
+
+// transcribeMic is where live recognition goes. RECOGNITION SEAM: open the stream as recordMic does, then run
+// captureMic with the streaming recognizer's Accept (Recognizer.NewStream) as the consumer, printing partial
+// and final results as they come; on ctx's end, flush the recognizer so that the last utterance is printed.
+// Until the streaming recognizer exists, it says so rather than pretending.
+func transcribeMic(ctx context.Context, e *env, cfg mic.Config) error {
+	if _, err := mic.Devices(); err != nil {
+		return err // a build without microphone support says so first
+	}
+	return errors.New("live transcription is not available yet; check the microphone with --list-devices " +
+		"and --record FILE.wav")
+}
+
+// recordMic captures seconds of audio from the device cfg selects into a 16 kHz mono WAV file. Interrupted
+// (ctx ends) or failing mid-way, it still writes what it captured.
+func recordMic(ctx context.Context, e *env, cfg mic.Config, path string, seconds float64) error {
+	s, err := mic.Open(cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	want := int(math.Round(seconds * audio.SampleRate))
+	samples := make([]float32, 0, want)
+	n, capErr := captureMic(ctx, s, want, func(chunk []float32) error {
+		samples = append(samples, chunk...)
+		return nil
+	})
+	closeErr := s.Close()
+	if capErr != nil && n == 0 {
+		return capErr
+	}
+	var b bytes.Buffer
+	if err := audio.WriteWAV(&b, samples, audio.SampleRate); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+		return err
+	}
+	dev := s.Device()
+	fmt.Fprintf(e.stderr, "hark listen: recorded %.2f s from %q (%s, %d Hz, %d ch) to %s\n",
+		float64(n)/audio.SampleRate, dev.Name, dev.HostAPI, s.DeviceRate(), s.Channels(), path)
+	reportDrops(e, s)
+	switch {
+	case errors.Is(capErr, context.Canceled):
+		return nil // Ctrl-C: the user ended the recording early
+	case capErr != nil:
+		return fmt.Errorf("capture stopped after %.2f s: %w", float64(n)/audio.SampleRate, capErr)
+	}
+	return closeErr
+}
+
+// reportDrops warns when audio was lost on the way from the device.
+func reportDrops(e *env, s *mic.Stream) {
+	st := s.Stats()
+	if st.Dropped > 0 {
+		fmt.Fprintf(e.stderr, "hark listen: warning: dropped %d frames (%v) because processing fell behind\n",
+			st.Dropped, time.Duration(float64(st.Dropped)/float64(s.DeviceRate())*float64(time.Second)).Round(time.Millisecond))
+	}
+	if st.Overflows > 0 {
+		fmt.Fprintf(e.stderr, "hark listen: warning: the audio device lost input %d times (system too busy)\n",
+			st.Overflows)
+	}
+}
+
+// audioSource is what captureMic reads; *mic.Stream is one.
+type audioSource interface {
+	Read(ctx context.Context, p []float32) (int, error)
+}
+
+// captureChunk is how much 16 kHz audio captureMic hands over at most at once: 100 ms keeps the consumer's
+// latency low without a call per device buffer.
+const captureChunk = audio.SampleRate / 10
+
+// captureMic reads 16 kHz mono audio from src and hands it to consume, a chunk at a time, until limit samples
+// have been delivered (limit ≤ 0: no limit), ctx ends, src fails or consume fails. It returns the number of
+// samples delivered and the error that stopped it (nil when limit was reached). The chunk is reused: consume
+// must copy what it keeps.
+func captureMic(ctx context.Context, src audioSource, limit int, consume func(chunk []float32) error) (int, error) {
+	buf := make([]float32, captureChunk)
+	n := 0
+	for limit <= 0 || n < limit {
+		want := len(buf)
+		if limit > 0 {
+			want = min(want, limit-n)
+		}
+		k, err := src.Read(ctx, buf[:want])
+		if k > 0 {
+			n += k
+			if cerr := consume(buf[:k]); cerr != nil {
+				return n, cerr
+			}
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

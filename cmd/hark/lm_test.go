@@ -1,0 +1,147 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/decoder"
+	"github.com/harkspeech/hark/decoder/lm"
+)
+
+const tinyCorpus = "../../decoder/lm/testdata/tiny.txt"
+
+func TestLMBuild(t *testing.T) {
+	dir := t.TempDir()
+	// The same text, once plain and once gzip-compressed, must give the model built from the text twice.
+	text, err := os.ReadFile(tinyCorpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := filepath.Join(dir, "tiny.txt.gz")
+	f, _ := os.Create(gz)
+	zw := gzip.NewWriter(f)
+	zw.Write(text)
+	zw.Close()
+	f.Close()
+	out := filepath.Join(dir, "en.lm")
+	code, _, stderr := runHark(t, nil, "lm", "build", "-order", "3", "-o", out, tinyCorpus, gz)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "3-grams:") || !strings.Contains(stderr, "28 sentences") {
+		t.Errorf("summary %q", stderr)
+	}
+	got, err := lm.Load(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := filepath.Join(dir, "both.txt")
+	os.WriteFile(both, append(append(append([]byte{}, text...), '\n'), text...), 0o644)
+	r, _ := lm.OpenFiles(both)
+	want, _, err := lm.Build(context.Background(), r, lm.BuildOptions{Order: 3})
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range [][]string{{"the", "cat", "sat"}, {"<s>", "a"}, {"dog", "zebra"}, {"on", "the", "mat"}} {
+		if a, b := got.Log10Prob(q...), want.Log10Prob(q...); math.Abs(a-b) > 1e-6 {
+			t.Errorf("p(%v) = %v, want %v", q, a, b)
+		}
+	}
+	// ARPA output with pruning.
+	arpa := filepath.Join(dir, "en.arpa")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-prune", "0 0 1", "-arpa", "-o", arpa, tinyCorpus); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ref, err := lm.Load(context.Background(), "../../decoder/lm/testdata/tiny3_pruned.arpa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := lm.Load(context.Background(), arpa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := built.Counts(), ref.Counts(); a[2] != b[2] {
+		t.Errorf("pruned 3-grams %v, reference %v", a, b)
+	}
+}
+
+func TestLMUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"lm"}, 2, "usage: hark lm build"},
+		{[]string{"lm", "frob"}, 2, "unknown subcommand"},
+		{[]string{"lm", "build", tinyCorpus}, 2, "usage: hark lm build"},
+		{[]string{"lm", "build", "-prune", "x", "-o", "x.lm", tinyCorpus}, 2, "bad threshold"},
+		{[]string{"lm", "build", "-o", "/nonexistent/dir/x.lm", tinyCorpus}, 1, "hark lm:"},
+		{[]string{"lm", "build", "-o", filepath.Join(os.TempDir(), "x.lm"), "no-such-file.txt"}, 1, "no-such-file.txt"},
+		{[]string{"lm", "tune", "x"}, 2, "usage: hark lm tune"},
+		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runHark(t, nil, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("hark %q = %d, %q; want %d, %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+}
+
+// peaky returns log-posteriors whose frame-by-frame argmax spells script ('_' = blank) with probability 0.9.
+func peaky(v decoder.Vocabulary, script string) [][]float32 {
+	var out [][]float32
+	for _, r := range script {
+		row := make([]float32, len(v.Symbols))
+		for i := range row {
+			row[i] = float32(math.Log(0.1 / float64(len(row)-1)))
+		}
+		k := v.Blank
+		if r != '_' {
+			for i, s := range v.Symbols {
+				if s == string(r) {
+					k = i
+				}
+			}
+		}
+		row[k] = float32(math.Log(0.9))
+		out = append(out, row)
+	}
+	return out
+}
+
+func TestLMTune(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "en.lm")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-o", model, tinyCorpus); code != 0 {
+		t.Fatalf("build: %s", stderr)
+	}
+	dev := filepath.Join(dir, "dev")
+	os.Mkdir(dev, 0o755)
+	v := decoder.DefaultVocabulary()
+	utts := map[string]string{"u1": "__t_h_e__ __c_a_t__", "u2": "__a__ __d_o_g__"}
+	var refs strings.Builder
+	for id, script := range utts {
+		f, _ := os.Create(filepath.Join(dev, id+".npy"))
+		if err := decoder.WriteNPY(f, peaky(v, script)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		refs.WriteString(id + "\t" + strings.ToUpper(strings.Join(strings.Fields(strings.ReplaceAll(script, "_", "")), " ")) + "\n")
+	}
+	os.WriteFile(filepath.Join(dev, "refs.tsv"), []byte(refs.String()), 0o644)
+	code, stdout, stderr := runHark(t, nil, "lm", "tune", "-lm", model, "-alpha", "0:1:0.5", "-beta", "0,1", dev)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 1+6+1 || !strings.HasPrefix(lines[len(lines)-1], "best: -alpha 0 -beta 0 (WER 0.00%)") {
+		t.Errorf("output:\n%s", stdout)
+	}
+}

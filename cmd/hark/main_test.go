@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runHark runs the command line in-process and returns its exit status and output streams.
+func runHark(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &errb}
+	code = runMain(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpAndUnknownCommand(t *testing.T) {
+	tests := []struct {
+		args       []string
+		code       int
+		wantStdout string
+		wantStderr string
+	}{
+		{[]string{"help"}, 0, "Commands:", ""},
+		{[]string{}, 2, "Commands:", ""},
+		{[]string{"version"}, 0, "hark ", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"info"}, 2, "", "usage: hark info"},
+		{[]string{"info", "--no-such-flag", "x"}, 2, "", "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runHark(t, nil, tt.args...)
+		if code != tt.code || !strings.Contains(stdout, tt.wantStdout) || !strings.Contains(stderr, tt.wantStderr) {
+			t.Errorf("hark %q = %d, stdout %q, stderr %q; want %d, %q, %q",
+				tt.args, code, stdout, stderr, tt.code, tt.wantStdout, tt.wantStderr)
+		}
+	}
+}
+
+func TestInfoJSON(t *testing.T) {
+	tests := []struct {
+		file     string
+		format   string
+		rate     int
+		channels int
+		bits     int
+		duration float64
+	}{
+		{"../../testdata/sample.wav", "wav", 16000, 1, 16, 65088.0 / 16000},
+		{"../../audio/testdata/pcm_u8_16k.wav", "wav", 16000, 1, 8, -1},
+		{"../../audio/testdata/pcm_f64_16k.wav", "wav", 16000, 1, 64, -1},
+		{"../../audio/testdata/rate_44k1.wav", "wav", 44100, 1, 16, -1},
+		{"../../audio/testdata/stereo_s16_16k.wav", "wav", 16000, 2, 16, -1},
+		{"../../audio/testdata/flac_16k.flac", "flac", 16000, 1, 16, -1},
+		{"../../audio/testdata/mp3_44k1_stereo.mp3", "mp3", 44100, 2, 0, -1},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runHark(t, nil, "info", "--json", tt.file)
+		if code != 0 {
+			t.Errorf("info %s: exit %d, stderr %s", tt.file, code, stderr)
+			continue
+		}
+		var got infoJSON
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("info %s: bad JSON %q: %v", tt.file, stdout, err)
+		}
+		if got.File != tt.file || got.Format != tt.format || got.SampleRate != tt.rate || got.Channels != tt.channels ||
+			(tt.bits != 0 && got.Bits != tt.bits) {
+			t.Errorf("info %s = %+v", tt.file, got)
+		}
+		if tt.duration >= 0 && got.Duration != tt.duration {
+			t.Errorf("info %s: duration %v, want %v", tt.file, got.Duration, tt.duration)
+		}
+		if got.Duration <= 0 {
+			t.Errorf("info %s: duration %v", tt.file, got.Duration)
+		}
+	}
+}
+
+func TestInfoReportsEveryBadFileAndGoesOn(t *testing.T) {
+	good := "../../testdata/sample.wav"
+	bad := []string{"../../audio/testdata/not_riff.bin", "../../audio/testdata/truncated_data.wav", "no/such/file.wav"}
+	args := append([]string{"info", good}, bad...)
+	code, stdout, stderr := runHark(t, nil, args...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, good) {
+		t.Errorf("good file missing from stdout %q", stdout)
+	}
+	for _, b := range bad[:1] {
+		if !strings.Contains(stderr, b) {
+			t.Errorf("stderr %q does not name %s", stderr, b)
+		}
+	}
+	if !strings.Contains(stderr, "file.wav") {
+		t.Errorf("stderr %q does not name the missing file", stderr)
+	}
+}
+
+func TestInfoStdin(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/sample.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runHark(t, data, "info", "-")
+	if code != 0 || !strings.Contains(stdout, "4.068 s") {
+		t.Errorf("info - = %d, %q, %q", code, stdout, stderr)
+	}
+}
+
+func TestSpectrogramWritesPNG(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.png")
+	code, _, stderr := runHark(t, nil, "spectrogram", "-o", out, "-width", "5", "-height", "3",
+		"../../testdata/sample.wav")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	// gonum/plot renders at 96 dpi.
+	if cfg.Width != 5*96 || cfg.Height != 3*96 {
+		t.Errorf("PNG is %dx%d, want %dx%d", cfg.Width, cfg.Height, 5*96, 3*96)
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*tmp*"))
+	if len(matches) > 0 {
+		t.Errorf("temporary files left behind: %v", matches)
+	}
+}
+
+func TestSpectrogramBadInputKeepsExistingFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.png")
+	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runHark(t, nil, "spectrogram", "-o", out, "../../audio/testdata/not_riff.bin")
+	if code != 1 || !strings.Contains(stderr, "not_riff.bin") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "precious" {
+		t.Errorf("existing output was overwritten: %q", b)
+	}
+}

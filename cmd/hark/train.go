@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/acoustic/train"
+)
+
+// modelPresets are the named model configurations --config accepts besides a JSON file.
+func modelPresets() map[string]acoustic.Config {
+	def := acoustic.DefaultConfig()
+	small := acoustic.DefaultConfig()
+	small.GRULayers, small.GRUUnits = 2, 192
+	tiny := acoustic.DefaultConfig()
+	tiny.Conv[0].Channels, tiny.Conv[1].Channels = 8, 8
+	tiny.GRULayers, tiny.GRUUnits = 1, 48
+	return map[string]acoustic.Config{"default": def, "small": small, "tiny": tiny}
+}
+
+// loadModelConfig reads --config: a preset name or a JSON file of acoustic.Config (fields left out keep the
+// default configuration's values).
+func loadModelConfig(s string) (acoustic.Config, error) {
+	if c, ok := modelPresets()[s]; ok {
+		return c, nil
+	}
+	data, err := os.ReadFile(s)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(s, `/\.`) {
+			return acoustic.Config{}, fmt.Errorf("--config %q is neither a preset (default, small, tiny) nor a file", s)
+		}
+		return acoustic.Config{}, err
+	}
+	c := acoustic.DefaultConfig()
+	if err := json.Unmarshal(data, &c); err != nil {
+		return acoustic.Config{}, fmt.Errorf("%s: %w", s, err)
+	}
+	return c, c.Validate()
+}
+
+func defaultCacheDir(sub string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "hark", sub)
+}
+
+func runTrain(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "train", "--train MANIFEST[:WEIGHT][,...] [--dev MANIFEST | --holdout FRACTION] [flags]")
+	trainSpec := fs.String("train", "", "training manifests, comma-separated, each with an optional :weight (TSV, DeepSpeech CSV or a LibriSpeech folder)")
+	devSpec := fs.String("dev", "", "dev manifest for WER/CER, early stopping and choosing the model kept")
+	holdout := fs.Float64("holdout", 0, "without --dev: hold out this fraction of the training utterances (chosen by file path) as the dev set")
+	configSpec := fs.String("config", "default", "model configuration: a preset (default, small, tiny) or a JSON file of acoustic.Config")
+	name := fs.String("name", "", "run name (default: the folder of the first training manifest)")
+	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same data flags as before)")
+	initModel := fs.String("init", "", "fine-tune from this model file instead of random weights")
+	freeze := fs.String("freeze", "", "comma-separated parameter-name prefixes to keep fixed, e.g. conv,gru0")
+	epochs := fs.Int("epochs", 30, "passes over the training data")
+	batch := fs.Int("batch", 16, "utterances per batch")
+	lr := fs.Float64("lr", 1e-3, "peak learning rate (Adam)")
+	minLR := fs.Float64("min-lr", 1e-5, "learning rate at the end of the decay")
+	warmup := fs.Int("warmup", 200, "linear learning-rate warm-up, in steps")
+	decay := fs.String("decay", "cosine", "learning-rate decay after warm-up: cosine (to --min-lr at the last epoch), invsqrt or constant")
+	clip := fs.Float64("clip", 400, "clip the global gradient norm (of the summed batch loss) to this; 0 turns it off")
+	maxMinutes := fs.Float64("max-minutes", 0, "stop (with a checkpoint) after this many minutes of training; 0 = no limit")
+	ckptEvery := fs.Duration("checkpoint-every", 10*time.Minute, "time between checkpoints")
+	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations; 0 = after every epoch")
+	patience := fs.Int("patience", 8, "stop after this many dev evaluations without a better WER; 0 = never")
+	seed := fs.Uint64("seed", 1, "seed for initial weights, data order and augmentation")
+	threads := fs.Int("t", runtime.NumCPU(), "threads")
+	buckets := fs.Int("buckets", 8, "padded lengths to bucket utterances by")
+	noSorta := fs.Bool("no-sortagrad", false, "shuffle the first epoch too instead of going shortest-first")
+	augment := fs.Bool("augment", true, "augment training utterances (speed, noise, SpecAugment)")
+	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
+	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
+	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
+	cache := fs.String("cache", defaultCacheDir("features"), "feature cache folder; empty turns the cache off")
+	workers := fs.Int("workers", 2, "goroutines loading and augmenting batches ahead of training")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *trainSpec == "" || (*devSpec != "" && *holdout > 0) || *holdout < 0 || *holdout >= 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if *threads > 0 {
+		runtime.GOMAXPROCS(*threads)
+	}
+	specs, err := train.ParseManifestSpecs(*trainSpec)
+	if err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = filepath.Base(filepath.Dir(specs[0].Path))
+		if fi, err := os.Stat(specs[0].Path); err == nil && fi.IsDir() {
+			*name = filepath.Base(specs[0].Path)
+		}
+	}
+	if *out == "" {
+		*out = filepath.Join(defaultCacheDir("runs"), *name)
+	}
+	ckPath := filepath.Join(*out, train.CheckpointFile)
+
+	// The network: from the checkpoint's configuration when resuming, else from --init or --config.
+	var ck *train.Checkpoint
+	var cfg acoustic.Config
+	var net train.Net
+	if *resume {
+		if ck, err = train.ReadCheckpoint(ckPath); err != nil {
+			return fmt.Errorf("--resume: %w", err)
+		}
+		if err := json.Unmarshal(ck.State.ModelConfig, &cfg); err != nil {
+			return fmt.Errorf("--resume: %s: model configuration: %w", ckPath, err)
+		}
+	} else if _, err := os.Stat(ckPath); err == nil {
+		return fmt.Errorf("%s already holds a run: add --resume to continue it, or choose another --out or --name", *out)
+	}
+	switch {
+	case *initModel != "":
+		m, err := acoustic.LoadFile(*initModel)
+		if err != nil {
+			return err
+		}
+		if ck != nil && !sameConfig(m.Config, cfg) {
+			return fmt.Errorf("--init %s has another configuration than the checkpoint", *initModel)
+		}
+		cfg = m.Config
+		net, err = train.NetFromModel(m)
+		if err != nil {
+			return err
+		}
+	case ck == nil:
+		if cfg, err = loadModelConfig(*configSpec); err != nil {
+			return err
+		}
+		fallthrough
+	default:
+		net, err = train.NewNet(cfg, int64(*seed))
+		if err != nil {
+			return err
+		}
+	}
+	if *freeze != "" {
+		if _, err := train.Freeze(net.Params(), *freeze); err != nil {
+			return err
+		}
+	}
+	model := net.Model()
+	cfgJSON, _ := json.Marshal(cfg)
+
+	dataCfg := train.DataConfig{Vocabulary: model.Vocabulary, Features: model.Features, OutFrames: cfg.OutFrames,
+		MaxSeconds: *maxSeconds}
+	trainSet, err := train.LoadDataset(ctx, specs, dataCfg)
+	if err != nil {
+		return err
+	}
+	var devSet *train.Dataset
+	devName := *devSpec
+	switch {
+	case *devSpec != "":
+		if devSet, err = train.LoadDataset(ctx, []train.ManifestSpec{{Path: *devSpec, Weight: 1}}, dataCfg); err != nil {
+			return err
+		}
+	case *holdout > 0:
+		trainSet, devSet = trainSet.Holdout(*holdout)
+		devName = devSet.Sources[0].Manifest
+	}
+	for _, s := range trainSet.Sources {
+		fmt.Fprintf(e.stderr, "%s: %d utterances (%.2f h)", s.Manifest, len(s.Examples), seconds(s.Examples)/3600)
+		if len(s.Skipped) > 0 {
+			fmt.Fprintf(e.stderr, ", left out: %s", skippedString(s.Skipped))
+		}
+		fmt.Fprintln(e.stderr)
+	}
+	if devSet != nil {
+		fmt.Fprintf(e.stderr, "dev: %s, %d utterances (%.2f h)\n", devName, devSet.Len(), devSet.Seconds()/3600)
+	}
+
+	var aug *train.Augment
+	if *augment {
+		a := train.DefaultAugment()
+		a.Speed, a.NoiseProb = *speed, *noise
+		aug = &a
+	}
+	opt := train.Options{
+		Epochs: *epochs, BatchSize: *batch, Buckets: *buckets, SortaGrad: !*noSorta,
+		Schedule: train.Schedule{Peak: *lr, Min: min(*minLR, *lr), Warmup: *warmup, Decay: *decay},
+		Clip:     *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience,
+		CheckpointEvery: *ckptEvery, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)),
+		OutDir: *out, Seed: *seed, Workers: *workers,
+	}
+	tr := &train.Trainer{
+		Net: net, Vocabulary: model.Vocabulary, Train: trainSet, Dev: devSet, Opt: opt, ModelConfig: cfgJSON, Log: e.stderr,
+		Loader: &train.Loader{Features: model.Features, CacheDir: *cache, OutFrames: cfg.OutFrames},
+		Card: train.CardInfo{Name: *name, CommandLine: "hark train " + strings.Join(args, " "), Init: *initModel,
+			Freeze: *freeze, DevManifest: devName},
+	}
+	if ck != nil {
+		if err := tr.Resume(ck); err != nil {
+			return fmt.Errorf("--resume: %w", err)
+		}
+		fmt.Fprintf(e.stderr, "resuming %s at step %d (epoch %d)\n", *out, ck.State.Step, ck.State.Epoch+1)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	res, err := tr.Run(ctx)
+	switch {
+	case errors.Is(err, context.Canceled) && res.Reason == "interrupted":
+		fmt.Fprintf(e.stderr, "interrupted at step %d: checkpoint written; continue with the same command and --resume\n", res.State.Step)
+		return exitError{code: 130}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %d steps, %d epochs", res.Reason, res.State.Step, res.State.Epoch)
+	if res.State.HasBest {
+		fmt.Fprintf(e.stdout, ", best dev WER %.2f%% CER %.2f%% at step %d", 100*res.State.BestWER, 100*res.State.BestCER, res.State.BestStep)
+	}
+	fmt.Fprintf(e.stdout, "\nmodel: %s\ncard:  %s\n", filepath.Join(*out, train.ModelFile), filepath.Join(*out, train.CardFile))
+	if res.Reason == "time limit" {
+		fmt.Fprintln(e.stdout, "time limit reached: continue with the same command and --resume")
+	}
+	return nil
+}
+
+func sameConfig(a, b acoustic.Config) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func seconds(exs []train.Example) float64 {
+	var s float64
+	for _, e := range exs {
+		s += e.Seconds
+	}
+	return s
+}
+
+func skippedString(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}

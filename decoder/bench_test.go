@@ -1,0 +1,119 @@
+package decoder
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkspeech/hark/decoder/lm"
+)
+
+// sharedText is the project's shared text corpus, relative to this package (the repository's ../shared).
+const sharedText = "../../shared/data/text"
+
+// benchLM builds (once, then caches under the user cache folder) a 3-gram model from all of the shared text.
+func benchLM(b *testing.B) *lm.Model {
+	b.Helper()
+	files, _ := filepath.Glob(filepath.Join(sharedText, "*"))
+	if len(files) == 0 {
+		b.Skip("shared text corpus not present")
+	}
+	h := fnv.New64a()
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			b.Skip(err)
+		}
+		fmt.Fprintf(h, "%s %d %d\n", filepath.Base(f), st.Size(), st.ModTime().UnixNano())
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "hark")
+	cache := filepath.Join(dir, fmt.Sprintf("bench-3gram-%x.lm", h.Sum64()))
+	if m, err := lm.Load(context.Background(), cache); err == nil {
+		return m
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	r, _ := lm.OpenFiles(files...)
+	defer r.Close()
+	m, _, err := lm.Build(context.Background(), r, lm.BuildOptions{Order: 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Save(cache); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built the benchmark LM in %v, cached at %s", time.Since(start), cache)
+	return m
+}
+
+// benchSentences returns a few real sentences from the shared corpus that the default vocabulary can spell.
+func benchSentences(b *testing.B, n int) []string {
+	f, err := os.Open(filepath.Join(sharedText, "austen.txt"))
+	if err != nil {
+		b.Skip(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() && len(out) < n {
+		s := strings.ToLower(sc.Text())
+		if len(strings.Fields(s)) >= 8 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz' ") == "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BenchmarkBeamLM decodes realistic peaky posteriors of real sentences (30 ms frames) with beam 64 and a 3-gram LM
+// built from the shared text, and reports the speed as a multiple of real time on one core.
+func BenchmarkBeamLM(b *testing.B) {
+	model := benchLM(b)
+	v := DefaultVocabulary()
+	rng := rand.New(rand.NewPCG(11, 12))
+	var utts [][][]float32
+	var texts []string
+	frames := 0
+	for _, s := range benchSentences(b, 40) {
+		lp := synthPosteriors(v, s, rng)
+		utts = append(utts, lp)
+		texts = append(texts, s)
+		frames += len(lp)
+	}
+	const frameDur = 0.03
+	d, err := New(v, Options{FrameDuration: frameDur, BeamWidth: 64, LM: model, Alpha: 0.8, Beta: 1.5, UnknownPenalty: -4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	errs, words := 0, 0
+	for i := 0; i < b.N; i++ {
+		errs, words = 0, 0
+		for u, lp := range utts {
+			res, err := d.Decode(context.Background(), lp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ref, hyp := strings.Fields(texts[u]), strings.Fields(res.Best().Text)
+			errs += editDistance(ref, hyp)
+			words += len(ref)
+		}
+	}
+	elapsed := b.Elapsed().Seconds() / float64(b.N)
+	audio := float64(frames) * frameDur
+	b.ReportMetric(audio/elapsed, "x_realtime")
+	b.ReportMetric(elapsed/float64(frames)*1e6, "µs/frame")
+	b.ReportMetric(100*float64(errs)/float64(words), "WER%")
+}

@@ -1,0 +1,251 @@
+package decoder
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/decoder/lm"
+)
+
+// tinyVocab is blank, space, a, b: small enough to enumerate every frame-level path.
+var tinyVocab = Vocabulary{Symbols: []string{"", " ", "a", "b"}, Blank: 0, Space: 1}
+
+// randomPosteriors returns T frames of log-softmax over V symbols with moderately peaked random logits.
+func randomPosteriors(rng *rand.Rand, T, V int, sharp float64) [][]float32 {
+	out := make([][]float32, T)
+	for t := range out {
+		logits := make([]float64, V)
+		var z float64
+		for v := range logits {
+			logits[v] = sharp * rng.NormFloat64()
+			z += math.Exp(logits[v])
+		}
+		row := make([]float32, V)
+		for v := range row {
+			row[v] = float32(logits[v] - math.Log(z))
+		}
+		out[t] = row
+	}
+	return out
+}
+
+// collapse maps a frame-level path to its text: merge repeats, drop blanks, then squeeze spaces and trim them.
+func collapse(v Vocabulary, path []int) string {
+	var b strings.Builder
+	prev := -1
+	for _, s := range path {
+		if s != prev && s != v.Blank {
+			b.WriteString(v.Symbols[s])
+		}
+		prev = s
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// bruteForce sums the probability of every path into its text and adds score(text); it returns all texts' totals
+// and acoustic log-probabilities.
+func bruteForce(v Vocabulary, lp [][]float32, score func(string) float64) (map[string]float64, map[string]float64) {
+	T, V := len(lp), len(v.Symbols)
+	acoustic := map[string]float64{}
+	path := make([]int, T)
+	var rec func(t int, sum float64)
+	rec = func(t int, sum float64) {
+		if t == T {
+			text := collapse(v, path)
+			if old, ok := acoustic[text]; ok {
+				acoustic[text] = logAdd(old, sum)
+			} else {
+				acoustic[text] = sum
+			}
+			return
+		}
+		for s := range V {
+			path[t] = s
+			rec(t+1, sum+float64(lp[t][s]))
+		}
+	}
+	rec(0, 0)
+	total := map[string]float64{}
+	for text, a := range acoustic {
+		total[text] = a + score(text)
+	}
+	return total, acoustic
+}
+
+func ranked(total map[string]float64) []string {
+	var texts []string
+	for t := range total {
+		texts = append(texts, t)
+	}
+	// Highest first; ties by text, as the decoder orders them.
+	for i := 1; i < len(texts); i++ {
+		for j := i; j > 0 && (total[texts[j]] > total[texts[j-1]] ||
+			total[texts[j]] == total[texts[j-1]] && texts[j] < texts[j-1]); j-- {
+			texts[j], texts[j-1] = texts[j-1], texts[j]
+		}
+	}
+	return texts
+}
+
+const tinyARPA = `\data\
+ngram 1=7
+ngram 2=6
+
+\1-grams:
+-99	<s>	-0.3
+-0.8	</s>
+-1.5	<unk>
+-0.6	a	-0.2
+-0.7	b	-0.25
+-1.0	ab	-0.1
+-1.1	ba	-0.15
+
+\2-grams:
+-0.3	<s> a
+-0.5	<s> ab
+-0.4	a b
+-0.2	b a
+-0.6	ab </s>
+-0.9	ba ba
+
+\end\
+`
+
+func tinyLM(t *testing.T) *lm.Model {
+	t.Helper()
+	m, err := lm.ReadARPA(context.Background(), strings.NewReader(tinyARPA), "tiny.arpa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// hotCount counts whole-word, non-overlapping, left-to-right occurrences of the phrases, adding their boosts.
+func hotBonus(words []string, hot []HotWord) float64 {
+	var bonus float64
+	for i := 0; i < len(words); {
+		matched := false
+		for _, h := range hot {
+			p := strings.Fields(h.Phrase)
+			if i+len(p) <= len(words) && reflect.DeepEqual(words[i:i+len(p)], p) {
+				bonus += h.Boost
+				i += len(p)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			i++
+		}
+	}
+	return bonus
+}
+
+// TestBeamMatchesBruteForce enumerates every path on tiny alphabets and lengths: with a beam wide enough to keep
+// every prefix and no symbol pruning, prefix beam search must find exactly the best text, its probability (summed
+// over all alignments) and the same n-best order — with and without the LM and hot words.
+func TestBeamMatchesBruteForce(t *testing.T) {
+	model := tinyLM(t)
+	hot := []HotWord{{"ab", 2}, {"b a", 1.5}, {"bb", 0.7}}
+	inLM := map[string]bool{"a": true, "b": true, "ab": true, "ba": true}
+	inHot := map[string]bool{"ab": true, "b": true, "a": true, "bb": true}
+	const alpha, beta, unkPen = 0.7, 0.4, -1.3
+	lmScore := func(text string) float64 {
+		words := strings.Fields(text)
+		s := model.BeginState()
+		var sum, pen float64
+		for _, w := range words {
+			id, known := model.ID(w)
+			if !known && !inHot[w] {
+				pen += unkPen
+			}
+			var lp float64
+			lp, s = model.Score(s, id)
+			sum += lp
+		}
+		sum += model.EndScore(s)
+		return alpha*sum + beta*float64(len(words)) + pen
+	}
+	hasOOV := func(text string) bool {
+		for _, w := range strings.Fields(text) {
+			if !inLM[w] && !inHot[w] {
+				return true
+			}
+		}
+		return false
+	}
+	cases := []struct {
+		name  string
+		T     int
+		sharp float64
+		opts  Options
+		score func(string) float64
+	}{
+		{"plain", 6, 1.5, Options{}, func(string) float64 { return 0 }},
+		{"plain-sharp", 7, 3, Options{}, func(string) float64 { return 0 }},
+		{"lm", 6, 1.5, Options{LM: model, Alpha: alpha, Beta: beta, UnknownPenalty: unkPen, HotWords: hot[2:]},
+			func(s string) float64 { return lmScore(s) + hotBonus(strings.Fields(s), hot[2:]) }},
+		{"hot", 7, 2, Options{HotWords: hot}, func(s string) float64 { return hotBonus(strings.Fields(s), hot) }},
+		{"lm+hot", 6, 2, Options{LM: model, Alpha: alpha, Beta: beta, UnknownPenalty: unkPen, HotWords: hot},
+			func(s string) float64 { return lmScore(s) + hotBonus(strings.Fields(s), hot) }},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const nbest = 12
+	for _, c := range cases {
+		oovSeen := 0
+		for trial := range 4 {
+			lp := randomPosteriors(rng, c.T, len(tinyVocab.Symbols), c.sharp)
+			total, acoustic := bruteForce(tinyVocab, lp, c.score)
+			want := ranked(total)
+			opts := c.opts
+			opts.FrameDuration = 0.03
+			opts.BeamWidth = 1 << 20
+			opts.CutoffTopN = len(tinyVocab.Symbols)
+			opts.CutoffProb = 1
+			opts.NBest = nbest
+			d, err := New(tinyVocab, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Decode(context.Background(), lp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hypotheses) != min(nbest, len(want)) {
+				t.Fatalf("%s/%d: %d hypotheses, want %d", c.name, trial, len(res.Hypotheses), min(nbest, len(want)))
+			}
+			for i, h := range res.Hypotheses {
+				if hasOOV(h.Text) {
+					oovSeen++
+				}
+				if h.Text != want[i] || math.Abs(h.Score-total[want[i]]) > 1e-9 || math.Abs(h.Acoustic-acoustic[want[i]]) > 1e-9 {
+					t.Errorf("%s/%d: hypothesis %d = %q score %.12f acoustic %.12f, want %q %.12f %.12f",
+						c.name, trial, i, h.Text, h.Score, h.Acoustic, want[i], total[want[i]], acoustic[want[i]])
+				}
+			}
+		}
+		if c.opts.LM != nil && oovSeen == 0 {
+			t.Errorf("%s: no out-of-vocabulary word among the compared hypotheses: the penalty went untested", c.name)
+		}
+	}
+}
+
+// TestSmallBeamIsConsistent: with a narrow beam the result may differ from the exhaustive one, but its reported
+// acoustic score can never exceed the true probability of its text.
+func TestSmallBeamIsConsistent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10 {
+		lp := randomPosteriors(rng, 7, 4, 2)
+		_, acoustic := bruteForce(tinyVocab, lp, func(string) float64 { return 0 })
+		d, _ := New(tinyVocab, Options{FrameDuration: 0.02, BeamWidth: 2, CutoffProb: 1})
+		res, _ := d.Decode(context.Background(), lp)
+		h := res.Best()
+		if h.Acoustic > acoustic[h.Text]+1e-9 {
+			t.Errorf("%q: acoustic %v above the true %v", h.Text, h.Acoustic, acoustic[h.Text])
+		}
+	}
+}

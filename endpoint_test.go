@@ -1,0 +1,81 @@
+package hark
+
+import "testing"
+
+func TestEndpointDefaultRules(t *testing.T) {
+	e, err := NewEndpointer(DefaultEndpointConfig(), 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name            string
+		frames          int
+		hasText         bool
+		trailingSilence int
+		wantRule        int // -1: no endpoint
+	}{
+		{"start of stream", 0, false, 0, -1},
+		{"silence only, 2.39 s", 239, false, 239, -1},
+		{"silence only, 2.4 s: rule 1", 240, false, 240, 0},
+		{"1.2 s silence without text", 500, false, 120, -1},
+		{"1.19 s silence after text", 500, true, 119, -1},
+		{"1.2 s silence after text: rule 2", 500, true, 120, 1},
+		{"2.4 s silence after text: rule 1 comes first", 500, true, 240, 0},
+		{"speaking, 19.99 s", 1999, true, 0, -1},
+		{"speaking, 20 s: rule 3", 2000, true, 0, 2},
+		{"noise, 20 s, nothing decoded: rule 3", 2000, false, 10, 2},
+		{"silence longer than the utterance is clamped", 100, false, 1000, -1},
+	}
+	for _, tt := range tests {
+		rule, ok := e.Detect(tt.frames, tt.hasText, tt.trailingSilence)
+		if ok != (tt.wantRule >= 0) || rule != tt.wantRule {
+			t.Errorf("%s: Detect(%d, %v, %d) = %d, %v; want rule %d", tt.name, tt.frames, tt.hasText,
+				tt.trailingSilence, rule, ok, tt.wantRule)
+		}
+	}
+}
+
+func TestEndpointCustomRules(t *testing.T) {
+	// 40 ms frames (a model subsampling 10 ms features by 4) and one rule with both thresholds.
+	cfg := EndpointConfig{Rules: []EndpointRule{{MustContainText: true, MinTrailingSilence: 0.8, MinUtteranceLength: 2}}}
+	e, err := NewEndpointer(cfg, 0.04)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		frames, silence int
+		hasText, want   bool
+	}{
+		{50, 20, true, true},   // 2 s, 0.8 s
+		{49, 20, true, false},  // 1.96 s
+		{50, 19, true, false},  // 0.76 s of silence
+		{50, 20, false, false}, // no text
+	}
+	for _, tt := range tests {
+		if _, ok := e.Detect(tt.frames, tt.hasText, tt.silence); ok != tt.want {
+			t.Errorf("Detect(%d, %v, %d) = %v, want %v", tt.frames, tt.hasText, tt.silence, ok, tt.want)
+		}
+	}
+	never, err := NewEndpointer(EndpointConfig{}, 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := never.Detect(1e6, true, 1e6); ok {
+		t.Error("a config without rules fired")
+	}
+}
+
+func TestEndpointConfigValidate(t *testing.T) {
+	bad := []EndpointConfig{
+		{Rules: []EndpointRule{{MustContainText: true}}},
+		{Rules: []EndpointRule{{MinTrailingSilence: -1, MinUtteranceLength: 3}}},
+	}
+	for _, c := range bad {
+		if _, err := NewEndpointer(c, 0.01); err == nil {
+			t.Errorf("NewEndpointer accepted %+v", c)
+		}
+	}
+	if _, err := NewEndpointer(DefaultEndpointConfig(), 0); err == nil {
+		t.Error("NewEndpointer accepted a zero frame duration")
+	}
+}
