@@ -3,6 +3,7 @@ package hark
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -101,6 +102,10 @@ func WriteFile(path string, f Format, r Result) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	// CreateTemp makes the file private; a transcript is as readable as any file os.Create makes (umask aside).
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err = WriteResult(tmp, f, r); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -200,7 +205,7 @@ func (e *Encoder) Close() error {
 	return e.err
 }
 
-var errClosed = fmt.Errorf("hark: Encoder used after Close")
+var errClosed = errors.New("hark: Encoder used after Close")
 
 // single writes r as the only document of the stream.
 func (e *Encoder) single(b *bytes.Buffer, r Result) error {

@@ -190,7 +190,8 @@ func writeSRT(b *bytes.Buffer, cs []cue) {
 	for i, c := range cs {
 		fmt.Fprintf(b, "%d\n%s --> %s\n", i+1, clock(c.start, ','), clock(c.end, ','))
 		for _, l := range c.lines {
-			b.WriteString(l)
+			// A timing arrow in the text would read as a timing line to some parsers.
+			b.WriteString(strings.ReplaceAll(l, "-->", "->"))
 			b.WriteByte('\n')
 		}
 		b.WriteByte('\n')

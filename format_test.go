@@ -240,6 +240,9 @@ func TestWriteFile(t *testing.T) {
 	if err := WriteFile(filepath.Join(dir, "missing", "x.srt"), FormatSRT, Result{}); err == nil {
 		t.Error("WriteFile into a missing directory succeeded")
 	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("output file mode %v, %v: want readable by group and others", fi.Mode(), err)
+	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
@@ -316,6 +319,25 @@ func checkSubtitleSpec(text string, f Format) ([]specCue, error) {
 		out = append(out, specCue{start, end, lines[1:]})
 	}
 	return out, nil
+}
+
+// Cue text is escaped for WebVTT, where &, < and > are markup, and written as is in SubRip, but for timing
+// arrows.
+func TestSubtitleEscaping(t *testing.T) {
+	r := Result{Duration: 2, Text: "a <b> & c --> d", Segments: []Segment{{Start: 0.5, End: 1.5, Text: "a <b> & c --> d"}}}
+	var vtt, srt bytes.Buffer
+	if err := WriteResult(&vtt, FormatVTT, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResult(&srt, FormatSRT, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "WEBVTT\n\n00:00:00.500 --> 00:00:01.500\na &lt;b&gt; &amp; c --&gt; d\n\n"; vtt.String() != want {
+		t.Errorf("vtt %q, want %q", vtt.String(), want)
+	}
+	if want := "1\n00:00:00,500 --> 00:00:01,500\na <b> & c -> d\n\n"; srt.String() != want {
+		t.Errorf("srt %q, want %q", srt.String(), want)
+	}
 }
 
 // The checker itself must catch what it is there to catch.

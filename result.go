@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 )
 
 // Word is one recognised word with its time span and the recogniser's confidence in it.
@@ -87,4 +88,19 @@ func roundTo(x, scale float64) float64 {
 		return 0
 	}
 	return math.Round(x*scale) / scale
+}
+
+// AddSegment appends a recognised segment to r: to Segments, its words to Words, its text to Text (with a
+// space between segments). Segments with no text are left out, so silence adds nothing.
+func (r *Result) AddSegment(s Segment) {
+	s.Text = strings.Join(strings.Fields(s.Text), " ")
+	if s.Text == "" {
+		return
+	}
+	r.Segments = append(r.Segments, s)
+	r.Words = append(r.Words, s.Words...)
+	if r.Text != "" {
+		r.Text += " "
+	}
+	r.Text += s.Text
 }

@@ -14,8 +14,8 @@ type VADConfig struct {
 	// Threshold is how far, on average over its bands, a frame must rise above the bands' noise floors to
 	// count as speech.
 	Threshold float64
-	// MinLevel is the level (dB of the mean square in the detector's band; a full-scale sine is −3 dB) below which nothing is speech, however quiet the
-	// background: it keeps dither and the hiss of digital silence out.
+	// MinLevel is the level (dB of the mean square in the detector's band; a full-scale sine is −3 dB)
+	// below which nothing is speech, however quiet the background: it keeps dither and faint hiss out.
 	MinLevel float64
 	// MinSpeech drops spans with less speech than this, counting only the frames above the threshold (clicks,
 	// coughs, door slams, and the odd noise frame that crosses the threshold by chance).
@@ -32,6 +32,9 @@ type VADConfig struct {
 	// speech rises and falls with its syllables by 10 dB or more, while hum and steady noise barely move,
 	// so a noise that starts suddenly, before the noise floor has caught up with it, is not taken for speech.
 	MinModulation float64
+	// MinContrast drops spans whose loudest frame is less than this above the noise floors as they stand when
+	// the span ends.
+	MinContrast float64
 	// NoiseWindow is how long the noise floor takes, at most, to rise to a louder background; it falls to a
 	// quieter one at once.
 	NoiseWindow float64
@@ -46,7 +49,8 @@ func DefaultVADConfig() VADConfig {
 		MinSilence:    0.5,
 		Padding:       0.2,
 		MaxSpeech:     20,
-		MinModulation: 8,
+		MinModulation: 4,
+		MinContrast:   10,
 		NoiseWindow:   1.5,
 	}
 }
@@ -66,6 +70,7 @@ func (c VADConfig) Validate() error {
 	check("Padding", c.Padding, 0, 10)
 	check("MaxSpeech", c.MaxSpeech, 1, 600)
 	check("MinModulation", c.MinModulation, 0, 60)
+	check("MinContrast", c.MinContrast, 0, 60)
 	check("NoiseWindow", c.NoiseWindow, 0.1, 60)
 	if c.MaxSpeech < 2*c.MinSilence {
 		errs = append(errs, fmt.Errorf("vad: MaxSpeech %v s is shorter than two MinSilence (%v s)", c.MaxSpeech, c.MinSilence))
@@ -104,18 +109,34 @@ const toDB = 10 / math.Ln10
 // sum to 1 inside the band. 10·log10(256 · 150):
 const levelOffset = 45.84331224367531
 
-// A VAD finds speech in a stream of 16 kHz mono samples, arriving in chunks of any size, in constant memory.
-// It compares each frame's mel bands with their noise floors, which follow the quietest recent level of each
-// band, so steady noise and hum of any level and spectrum stay below the threshold; spans are then formed
-// with a hangover (MinSilence), minimum length, padding and a maximum length.
+// A VAD finds speech in a stream of 16 kHz mono samples, arriving in chunks of any size, in constant memory;
+// the spans do not depend on how the stream is chunked.
+//
+// Each 10 ms frame is split into 20 mel bands, and each band is compared with its own noise floor: the
+// minimum of its smoothed level over the last NoiseWindow (minimum statistics), which falls at once and rises
+// within NoiseWindow. A frame is speech when its bands stand, on average, Threshold dB above their floors.
+// Per-band floors are what make steady noise of any spectrum and level disappear — white, pink, mains hum with
+// its harmonics — while speech in the bands the noise leaves free still shows: speech mixed with hum as loud
+// as itself is found. (Spectral flatness, the usual companion of energy, separates white noise from voiced speech but
+// not hum, which is as tonal as a vowel; per-band floors handle both.)
+//
+// Speech frames are joined into spans across pauses shorter than MinSilence (the hangover). A span is kept
+// only if it holds MinSpeech of speech frames, its level varies by MinModulation (syllables do; steady noise
+// does not) and its loudest frame stands MinContrast above the noise floors as they are when it ends: a noise
+// that starts suddenly passes for speech until the floors catch up with it, and is then dropped whole.
+// Kept spans are padded by Padding, and speech longer than MaxSpeech is cut at its quietest point.
+//
+// The floors start from the first frame. A stream that begins in the middle of a word learns its floor from
+// that word until a quieter frame comes, so a clip of under half a second that is all speech (an isolated
+// digit cut tightly) may give no span.
 //
 // A VAD is not safe for concurrent use.
 type VAD struct {
 	cfg    VADConfig
 	stream *features.Stream
 
-	minSpeech, minSilence, maxSpeech, pad int // in frames
-	nBlocks                               int
+	minSpeech, minSilence, maxSpeech int // in frames
+	nBlocks                          int
 
 	// Noise floors per band: minima of completed blocks of vadBlock frames (a ring) and of the block in progress.
 	smooth    [vadBands]float64 // smoothed band power
@@ -130,9 +151,9 @@ type VAD struct {
 	hist        []frameStat // frames first… of the span in progress; at most maxSpeech of them
 	prevEnd     float64     // end of the last emitted span (seconds), so padding never overlaps
 	samples     int64       // samples seen
-	lastActive  bool
-	lastExcess  float64 // the last frame's statistics, for tests
-	lastLevel   float64
+	lastSpeech  int         // the last speech frame, −1 before the first
+	lastLevel   float64     // the last frame's level, for tests
+	noise       float64     // level of the noise floors (dB)
 }
 
 // NewVAD returns a VAD at the start of a stream.
@@ -154,7 +175,6 @@ func NewVAD(cfg VADConfig) (*VAD, error) {
 		minSpeech:  frames(cfg.MinSpeech),
 		minSilence: max(frames(cfg.MinSilence), 1),
 		maxSpeech:  frames(cfg.MaxSpeech),
-		pad:        frames(cfg.Padding),
 		nBlocks:    max(1, int(math.Ceil(cfg.NoiseWindow/vadHop/vadBlock))),
 	}
 	v.Reset()
@@ -166,13 +186,24 @@ func (v *VAD) Reset() {
 	v.stream.Reset()
 	v.blockMins = v.blockMins[:0]
 	v.blockLen, v.frames, v.samples = 0, 0, 0
-	v.inSpeech, v.lastActive = false, false
+	v.inSpeech, v.lastSpeech = false, -1
 	v.hist = v.hist[:0]
 	v.prevEnd = 0
 }
 
-// Speaking reports whether the last frame was speech, for live displays and endpointing.
-func (v *VAD) Speaking() bool { return v.lastActive }
+// Speaking reports whether the stream is inside a stretch of speech: from its first speech frame until
+// MinSilence without one (the hangover). The stretch may still be dropped when it ends, as too short or too
+// steady to be speech.
+func (v *VAD) Speaking() bool { return v.inSpeech }
+
+// Silence returns how long ago, in seconds, the last speech frame ended (the whole stream so far when there
+// was none), for endpointing a live stream without a decoder's help.
+func (v *VAD) Silence() float64 {
+	if v.lastSpeech < 0 {
+		return float64(v.frames) * vadHop
+	}
+	return float64(v.frames-1-v.lastSpeech) * vadHop
+}
 
 // Accept feeds samples (16 kHz mono) and returns the spans of speech that they complete, in order.
 func (v *VAD) Accept(samples []float32) []Span {
@@ -202,6 +233,9 @@ func (v *VAD) frame(logmel []float32, out []Span) []Span {
 	var total float64
 	for b, e := range logmel {
 		p := math.Exp(float64(e))
+		if !(p < math.Inf(1)) { // NaN or infinite samples: no energy rather than a poisoned noise floor
+			p = 0
+		}
 		total += p
 		if t == 0 {
 			v.smooth[b] = p
@@ -212,8 +246,9 @@ func (v *VAD) frame(logmel []float32, out []Span) []Span {
 	level := toDB*math.Log(total+1e-30) - levelOffset
 
 	// Noise floors: the minimum of the smoothed band levels over the last nBlocks blocks.
-	var excess float64
+	var excess, smoothTotal, noiseTotal float64
 	for b := range v.smooth {
+		smoothTotal += v.smooth[b]
 		s := toDB * math.Log(v.smooth[b]+1e-30)
 		if v.blockLen == 0 || s < v.curMin[b] {
 			v.curMin[b] = s
@@ -223,7 +258,10 @@ func (v *VAD) frame(logmel []float32, out []Span) []Span {
 			floor = min(floor, bm[b])
 		}
 		excess += min(max(s-floor, 0), vadMaxExcess)
+		noiseTotal += math.Exp(floor / toDB)
 	}
+	v.noise = toDB*math.Log(noiseTotal+1e-30) - levelOffset
+	smoothLevel := toDB*math.Log(smoothTotal+1e-30) - levelOffset
 	excess /= vadBands
 	v.blockLen++
 	if v.blockLen == vadBlock {
@@ -237,14 +275,17 @@ func (v *VAD) frame(logmel []float32, out []Span) []Span {
 	}
 
 	active := excess >= v.cfg.Threshold && level >= v.cfg.MinLevel
-	v.lastActive, v.lastExcess, v.lastLevel = active, excess, level
+	v.lastLevel = level
+	if active {
+		v.lastSpeech = t
+	}
 	if active && !v.inSpeech {
 		v.inSpeech = true
 		v.first = t
 		v.hist = v.hist[:0]
 	}
 	if v.inSpeech {
-		v.hist = append(v.hist, frameStat{level, active})
+		v.hist = append(v.hist, frameStat{smoothLevel, active})
 	}
 	switch {
 	case active:
@@ -296,7 +337,9 @@ func (v *VAD) emit(first, last int, padEnd bool, out []Span) []Span {
 	for _, f := range inner {
 		lo, hi = min(lo, f.level), max(hi, f.level)
 	}
-	if hi-lo < v.cfg.MinModulation {
+	// Judge the span against the noise floors as they are now, not as they were when it began: a noise that
+	// starts suddenly looks like speech until the floors catch up with it, and then it no longer does.
+	if hi-lo < v.cfg.MinModulation || hi-v.noise < v.cfg.MinContrast {
 		return out
 	}
 	// Frame t is centred on sample t·hop + 200 and stands for the 10 ms around it.

@@ -60,15 +60,24 @@ func pinkNoise(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-// hum is mains hum: the fundamental and harmonics up to 2 kHz with amplitudes falling as 1/k and random
-// phases, as a transformer's buzz has.
-func hum(rng *rand.Rand, n int, f0 float64) []float32 {
-	x := make([]float32, n)
-	for k := 1; float64(k)*f0 <= 2000; k++ {
+// hum is mains hum: the fundamental f0 (a whole number of hertz) and its harmonics up to 2 kHz with amplitudes
+// falling as 1/k and random phases, as a transformer's buzz has. It repeats every 16000/gcd(16000, f0)
+// samples, so one period is computed and repeated.
+func hum(rng *rand.Rand, n int, f0 int) []float32 {
+	g := audio.SampleRate
+	for a, b := g, f0; b != 0; a, b = b, a%b {
+		g = b
+	}
+	period := make([]float64, audio.SampleRate/g)
+	for k := 1; k*f0 <= 2000; k++ {
 		a, ph := 1/float64(k), rng.Float64()*2*math.Pi
-		for i := range x {
-			x[i] += float32(a * math.Sin(2*math.Pi*f0*float64(k)*float64(i)/audio.SampleRate+ph))
+		for i := range period {
+			period[i] += a * math.Sin(2*math.Pi*float64(f0*k*i)/audio.SampleRate+ph)
 		}
+	}
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(period[i%len(period)])
 	}
 	return x
 }

@@ -52,11 +52,10 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	s := "hark: "
+	s := e.Problem
 	if e.File != "" {
-		s += e.File + ": "
+		s = e.File + ": " + s
 	}
-	s += e.Problem
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

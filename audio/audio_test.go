@@ -366,7 +366,7 @@ func TestHugeClaimMemory(t *testing.T) {
 func TestFormatErrorMessage(t *testing.T) {
 	inner := errors.New("boom")
 	e := &FormatError{File: "foo.wav", Problem: "truncated data chunk (header says 32000 bytes, file has 1200)", Err: inner}
-	if got, want := e.Error(), "hark: foo.wav: truncated data chunk (header says 32000 bytes, file has 1200): boom"; got != want {
+	if got, want := e.Error(), "foo.wav: truncated data chunk (header says 32000 bytes, file has 1200): boom"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	if !errors.Is(e, inner) {

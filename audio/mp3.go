@@ -127,7 +127,7 @@ func (s *mp3Scanner) next() ([]byte, mp3Header, error) {
 	for {
 		head, err := s.br.Peek(4)
 		if err != nil && err != io.EOF {
-			return nil, mp3Header{}, fmt.Errorf("hark: %s: %w", s.name, err)
+			return nil, mp3Header{}, fmt.Errorf("%s: %w", s.name, err)
 		}
 		if len(head) < 4 {
 			if s.found && len(head) > 0 && head[0] == 0xFF {
@@ -161,7 +161,7 @@ func (s *mp3Scanner) next() ([]byte, mp3Header, error) {
 			b, err := s.br.Peek(h.size)
 			if len(b) < h.size {
 				if err != nil && err != io.EOF {
-					return nil, mp3Header{}, fmt.Errorf("hark: %s: %w", s.name, err)
+					return nil, mp3Header{}, fmt.Errorf("%s: %w", s.name, err)
 				}
 				return nil, mp3Header{}, formatErr(s.name, nil, "truncated MP3 frame at byte %d (frame needs %d bytes, file has %d)", s.pos, h.size, len(b))
 			}
@@ -291,7 +291,6 @@ func parseMP3Tag(frame []byte, h mp3Header) (t mp3Tag, ok bool) {
 // mp3Source decodes the frames from an mp3Scanner with go-mp3.
 type mp3Source struct {
 	name    string
-	sc      *mp3Scanner
 	dec     *mp3.Decoder
 	feed    *mp3Feed
 	tag     mp3Tag
@@ -348,7 +347,7 @@ func openMP3(br *bufio.Reader, name string) (source, Info, error) {
 		tag = mp3Tag{frames: -1}
 		feed.pend = append([]byte(nil), first...)
 	}
-	s := &mp3Source{name: name, sc: sc, feed: feed, tag: tag, spf: h.samples}
+	s := &mp3Source{name: name, feed: feed, tag: tag, spf: h.samples}
 	info := Info{Format: "mp3", Codec: "mp3", SampleRate: h.rate, Channels: h.channels, Bits: 16}
 	info.setFrames(-1)
 	if tag.lame {

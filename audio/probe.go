@@ -16,7 +16,7 @@ func Probe(path string) (Info, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Info{}, fmt.Errorf("hark: %w", err)
+		return Info{}, err
 	}
 	defer f.Close()
 	return ProbeReader(f, path)
@@ -45,7 +45,7 @@ func probeWAV(br *bufio.Reader, name string) (Info, error) {
 	}
 	s := src.(*wavSource)
 	if _, err := io.Copy(io.Discard, s.data); err != nil {
-		return info, fmt.Errorf("hark: %s: %w", name, err)
+		return info, fmt.Errorf("%s: %w", name, err)
 	}
 	if s.declared < 0 {
 		info.setFrames(s.data.n / int64(s.f.blockAlign))

@@ -74,7 +74,7 @@ func OpenFile(path string) (*Reader, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("hark: %w", err)
+		return nil, err
 	}
 	r, err := Open(f, path)
 	if err != nil {
@@ -131,7 +131,7 @@ func (r *Reader) fill() {
 		}
 		var fe *FormatError
 		if err != io.EOF && !errors.As(err, &fe) {
-			err = fmt.Errorf("hark: %s: %w", r.name, err)
+			err = fmt.Errorf("%s: %w", r.name, err)
 		}
 		r.err = err
 	}

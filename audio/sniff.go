@@ -19,7 +19,7 @@ func sniff(br *bufio.Reader, name string) (string, error) {
 		head, err := br.Peek(12)
 		if len(head) == 0 {
 			if err != nil && err != io.EOF {
-				return "", fmt.Errorf("hark: %s: %w", name, err)
+				return "", fmt.Errorf("%s: %w", name, err)
 			}
 			return "", formatErr(name, nil, "empty file")
 		}
@@ -83,7 +83,7 @@ func skipID3v2(br *bufio.Reader, name string) error {
 		if errors.Is(err, io.EOF) {
 			return formatErr(name, nil, "truncated ID3v2 tag (header says %d bytes, file has %d)", size, n)
 		}
-		return fmt.Errorf("hark: %s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

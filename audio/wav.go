@@ -57,7 +57,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 	for {
 		var ch [8]byte
 		if n, err := io.ReadFull(br, ch[:]); err != nil {
-			if n == 0 && (err == io.EOF) {
+			if n == 0 && err == io.EOF {
 				if f == nil {
 					return nil, Info{}, formatErr(name, nil, "no fmt chunk")
 				}
@@ -66,7 +66,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, Info{}, formatErr(name, nil, "truncated chunk header at byte %d", pos)
 			}
-			return nil, Info{}, fmt.Errorf("hark: %s: %w", name, err)
+			return nil, Info{}, fmt.Errorf("%s: %w", name, err)
 		}
 		pos += 8
 		id := string(ch[:4])
@@ -108,7 +108,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 					}
 					return nil, Info{}, formatErr(name, nil, "truncated %q chunk and no data chunk (header says %d bytes, file has %d)", id, size, n)
 				}
-				return nil, Info{}, fmt.Errorf("hark: %s: %w", name, err)
+				return nil, Info{}, fmt.Errorf("%s: %w", name, err)
 			}
 			pos += skip
 		}
@@ -231,7 +231,7 @@ func (s *wavSource) next(dst []float32) ([]float32, error) {
 	}
 	if err != nil && err != io.EOF {
 		s.done = true
-		return dst, fmt.Errorf("hark: %s: %w", s.name, err)
+		return dst, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if n == frames && err == nil {
 		return dst, nil

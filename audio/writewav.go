@@ -12,11 +12,11 @@ import (
 // to the nearest 16-bit value.
 func WriteWAV(w io.Writer, samples []float32, rate int) error {
 	if rate <= 0 {
-		return fmt.Errorf("hark: WriteWAV: sample rate %d", rate)
+		return fmt.Errorf("audio: WriteWAV: sample rate %d", rate)
 	}
 	data := int64(len(samples)) * 2
 	if data > math.MaxUint32-36 {
-		return fmt.Errorf("hark: WriteWAV: %d samples do not fit in a WAV file", len(samples))
+		return fmt.Errorf("audio: WriteWAV: %d samples do not fit in a WAV file", len(samples))
 	}
 	bw := bufio.NewWriter(w)
 	var h [44]byte

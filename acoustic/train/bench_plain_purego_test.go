@@ -2,4 +2,11 @@
 
 package train
 
-func usePlainBLAS() {}
+import (
+	"gonum.org/v1/gonum/blas/gonum"
+	G "gorgonia.org/gorgonia"
+)
+
+func plainBLAS() []plainBLASChoice {
+	return []plainBLASChoice{{"gonum", func() { G.Use(gonum.Implementation{}) }}}
+}

@@ -28,24 +28,29 @@ func benchBatch(cfg acoustic.Config) *Batch {
 	return b
 }
 
-// reportMedian runs step b.N times and reports the median seconds per step next to Go's mean.
+// reportMedian runs step b.N times and reports the median wall-clock and CPU seconds per step next to Go's
+// mean. Run with GOMAXPROCS=1: the CPU figure then is one core's work, the wall figure shows contention.
 func reportMedian(b *testing.B, step func() error) {
 	b.Helper()
 	if err := step(); err != nil { // warm-up
 		b.Fatal(err)
 	}
-	times := make([]float64, 0, b.N)
+	wall := make([]float64, 0, b.N)
+	cpu := make([]float64, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		if err := step(); err != nil {
 			b.Fatal(err)
 		}
-		times = append(times, time.Since(t0).Seconds())
+		wall = append(wall, time.Since(t0).Seconds())
+		cpu = append(cpu, (cpuTime() - c0).Seconds())
 	}
 	b.StopTimer()
-	sort.Float64s(times)
-	b.ReportMetric(times[len(times)/2], "s/step-median")
+	sort.Float64s(wall)
+	sort.Float64s(cpu)
+	b.ReportMetric(wall[len(wall)/2], "s/step-median")
+	b.ReportMetric(cpu[len(cpu)/2], "cpu-s/step-median")
 }
 
 // BenchmarkTrainStepFused is a forward+backward step of the reference model (fused ops) on the benchmark batch.

@@ -53,6 +53,7 @@ type State struct {
 	AudioSeconds float64 // seconds of audio trained on, summed over runs
 	NonFinite    int     // updates skipped for a non-finite gradient
 	Done         bool    // training finished (all epochs, or early stop)
+	StopReason   string  // why it finished: "finished" or "early stop"
 
 	// DataHash identifies the training data and batching; resuming with other data would not continue exactly.
 	DataHash string

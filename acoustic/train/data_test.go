@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/features"
 )
 
@@ -448,5 +449,93 @@ func TestHoldout(t *testing.T) {
 		if !seen[e.Path] {
 			t.Fatalf("%s held out only after shuffling", e.Path)
 		}
+	}
+}
+
+func TestLoadDatasetAndFeatures(t *testing.T) {
+	dir := t.TempDir()
+	tone := func(secs float64) []float32 {
+		s := make([]float32, int(secs*16000))
+		for i := range s {
+			s[i] = 0.3 * float32(math.Sin(2*math.Pi*440*float64(i)/16000))
+		}
+		return s
+	}
+	files := []struct {
+		name string
+		secs float64
+	}{{"a.wav", 0.5}, {"b.wav", 1.0}, {"c.wav", 0.02}}
+	for _, f := range files {
+		w, err := os.Create(filepath.Join(dir, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := audio.WriteWAV(w, tone(f.secs), 16000); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+	}
+	manifest := filepath.Join(dir, "m.tsv")
+	os.WriteFile(manifest, []byte("a.wav\t0.5\tONE\nb.wav\t1.0\tTWO THREE\nc.wav\t0.02\tX\nb.wav\t1.0\tZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ\n"), 0o644)
+	cfg := DataConfig{Vocabulary: acoustic.EnglishVocabulary(), Features: features.DefaultConfig(), OutFrames: acoustic.DefaultConfig().OutFrames}
+	d, err := LoadDataset(context.Background(), []ManifestSpec{{manifest, 1}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := d.Sources[0]
+	if len(src.Examples) != 2 || src.Skipped[SkipShort] != 1 || src.Skipped[SkipInfeasible] != 1 {
+		t.Fatalf("examples %d, skipped %v", len(src.Examples), src.Skipped)
+	}
+	if src.Examples[1].Text != "two three" || src.Examples[1].Frames != 98 {
+		t.Errorf("example %+v", src.Examples[1])
+	}
+
+	l := &Loader{Features: features.DefaultConfig(), CacheDir: filepath.Join(dir, "cache"), OutFrames: cfg.OutFrames}
+	ex, _ := features.New(features.DefaultConfig())
+	samples, _, err := audio.Load(filepath.Join(dir, "b.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ex.Compute(samples)
+	exs := d.flat()
+	for pass := 0; pass < 2; pass++ { // computed, then from the cache
+		b, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1, 0}, T: 112}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.B != 2 || b.T != 112 || b.F != 80 || b.FeatLens[0] != 98 || b.FeatLens[1] != 48 || len(b.Labels[0]) != 9 {
+			t.Fatalf("pass %d: batch %d×%d×%d lens %v", pass, b.B, b.T, b.F, b.FeatLens)
+		}
+		for i, w := range want.Data {
+			if d := math.Abs(float64(b.Feats[i] - w)); d > 0.02 {
+				t.Fatalf("pass %d: feature %d = %v, want %v", pass, i, b.Feats[i], w)
+			}
+		}
+		for _, x := range b.Feats[98*80 : 112*80] {
+			if x != 0 {
+				t.Fatalf("pass %d: padding not zero", pass)
+			}
+		}
+	}
+	cached, _ := filepath.Glob(filepath.Join(dir, "cache", "*", "*"))
+	if len(cached) != 2 {
+		t.Errorf("%d cache files, want 2", len(cached))
+	}
+	// Augmented features are reproducible from the RNG and differ from the plain ones.
+	aug := DefaultAugment()
+	aug.NoiseProb = 1
+	get := func() []float32 {
+		b, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &aug, []*rand.Rand{exampleRNG(1, 0, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Feats
+	}
+	a1, a2 := get(), get()
+	if !reflect.DeepEqual(a1, a2) {
+		t.Error("augmentation not reproducible")
+	}
+	if reflect.DeepEqual(a1[:98*80], want.Data) {
+		t.Error("augmentation changed nothing")
 	}
 }

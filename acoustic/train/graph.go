@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/internal/kernels"
@@ -63,7 +64,7 @@ func netFromModel(m *acoustic.Model) (*graphNet, error) {
 }
 
 func isRunningStat(name string) bool {
-	return len(name) > 5 && (name[len(name)-5:] == ".mean" || name[len(name)-4:] == ".var")
+	return strings.HasSuffix(name, ".mean") || strings.HasSuffix(name, ".var")
 }
 
 func (n *graphNet) Params() []*Param { return n.params }

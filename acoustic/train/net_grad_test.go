@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -106,5 +105,3 @@ func snapshot(n Net) map[string][]float32 {
 	}
 	return m
 }
-
-var _ = fmt.Sprint

@@ -85,16 +85,20 @@ type Trainer struct {
 	// SaveModel writes the inference model; nil uses Net.Model().Save. Tests replace it.
 	SaveModel func(w io.Writer) error
 
-	state   State
-	adam    *Adam
-	exs     []*Example
-	bounds  []int
-	history []Record
-	devData []*Batch
-	devRefs []string
-	prog    progress
-	started time.Time
-	elapsed float64 // State.Elapsed at the start of this run
+	state    State
+	adam     *Adam
+	exs      []*Example
+	bounds   []int
+	history  []Record
+	devExs   []*Example
+	devPlans []batchPlan
+	win      window // training figures since the last metrics-log line
+	prog     progress
+	started  time.Time
+	elapsed  float64 // State.Elapsed at the start of this run
+	// State.Step and State.AudioSeconds when this run started, for the progress display's rates.
+	startStep  int
+	startAudio float64
 }
 
 // Result is how a run ended.
@@ -179,8 +183,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	t.bounds = bucketBounds(frames, o.Buckets)
 	hash := t.dataHash()
+	total := t.totalSteps()
 	if o.Schedule.Total <= 0 {
-		o.Schedule.Total = t.totalSteps() // the cosine decay ends with the last epoch
+		o.Schedule.Total = total // the cosine decay ends with the last epoch
 	}
 	if t.adam == nil { // fresh run
 		t.adam = NewAdam(o.Schedule, o.Clip)
@@ -198,11 +203,15 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	t.adam.Schedule = o.Schedule
 	if t.state.Done {
-		return Result{State: t.state, Reason: "finished"}, nil
+		if t.state.StopReason == "early stop" || t.state.Epoch >= o.Epochs {
+			return Result{State: t.state, Reason: t.state.StopReason}, nil
+		}
+		t.state.Done = false // finished fewer epochs than now asked for: train on
 	}
 	t.started = time.Now()
 	t.elapsed = t.state.Elapsed
-	t.prog = newProgress(t.Log, t.totalSteps())
+	t.startStep, t.startAudio = t.state.Step, t.state.AudioSeconds
+	t.prog = newProgress(t.Log, total)
 	defer t.prog.finish()
 	t.logf("training on %d utterances (%.2f h) in %d buckets %v, %d parameters (%d trainable)",
 		len(t.exs), t.Train.Seconds()/3600, len(t.bounds), t.bounds, countParams(t.Net.Params(), false), countParams(t.Net.Params(), true))
@@ -213,7 +222,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		return Result{State: t.state}, err
 	}
 	if reason == "finished" || reason == "early stop" {
-		t.state.Done = true
+		t.state.Done, t.state.StopReason = true, reason
+		if t.win.steps > 0 {
+			t.logTrain(&t.win) // the last few steps, so that short runs have a loss curve too
+		}
 	}
 	// The checkpoint is written even when ctx is cancelled: that is what makes Ctrl-C resumable.
 	if cerr := t.checkpoint(); cerr != nil {
@@ -226,7 +238,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	t.writeReports()
-	t.logf("%s after %d steps (epoch %d): %s", reason, t.state.Step, t.state.Epoch, t.scoreLine())
+	t.logf("%s after %d steps (%d epochs done): %s", reason, t.state.Step, t.state.Epoch, t.scoreLine())
 	return Result{State: t.state, Reason: reason}, err
 }
 
@@ -234,7 +246,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 func (t *Trainer) loop(ctx context.Context) (string, error) {
 	o := &t.Opt
 	lastCkpt := time.Now()
-	var win window
+	win := &t.win
 	tick := time.Now() // end of the previous step: rates include data-loading waits but not evaluations
 	for t.state.Epoch < o.Epochs {
 		plans := t.plan(t.state.Epoch)
@@ -287,10 +299,12 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 			t.state.AudioSeconds += secs
 			win.add(losses, secs, time.Since(tick).Seconds(), norm, lr)
 			if t.state.Step%o.LogEvery == 0 {
-				t.logTrain(&win)
+				t.logTrain(win)
 			}
-			sps, aph := t.rates(&win)
-			t.prog.update(t.state.Step, win.meanLoss(), sps, aph)
+			// The display uses this run's averages (evaluations and waits included), which make a steadier ETA on a
+			// shared machine than the last few steps.
+			run := time.Since(t.started).Seconds()
+			t.prog.update(t.state.Step, win.meanLoss(), float64(t.state.Step-t.startStep)/run, (t.state.AudioSeconds-t.startAudio)/run)
 			if o.EvalEvery > 0 && t.state.Step%o.EvalEvery == 0 {
 				if stopNow, err := t.evaluate(ctx); err != nil {
 					stop()
@@ -418,39 +432,39 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 	return t.Opt.Patience > 0 && s.BadEvals >= t.Opt.Patience, nil
 }
 
-// devScores decodes the dev set greedily and returns pooled WER and CER. Dev features are computed once and kept.
+// devScores decodes the dev set greedily and returns pooled WER and CER. Features come through the loader (and
+// its cache) each time rather than being kept, so a large dev set costs no memory between evaluations.
 func (t *Trainer) devScores(ctx context.Context) (wer, cer float64, err error) {
-	if t.devData == nil {
-		exs := t.Dev.flat()
-		frames := make([]int, len(exs))
-		items := make([]int, len(exs))
-		for i, e := range exs {
+	if t.devPlans == nil {
+		t.devExs = t.Dev.flat()
+		frames := make([]int, len(t.devExs))
+		items := make([]int, len(t.devExs))
+		for i, e := range t.devExs {
 			frames[i], items[i] = e.Frames, i
 		}
-		bounds := bucketBounds(frames, t.Opt.Buckets)
-		for _, p := range planEpoch(items, func(i int) int { return frames[i] }, bounds, t.Opt.BatchSize, true, 0, 0) {
-			b, err := t.Loader.loadBatch(ctx, exs, p, nil, nil)
-			if err != nil {
-				return 0, 0, err
-			}
-			t.devData = append(t.devData, b)
-			for _, i := range p.Items {
-				t.devRefs = append(t.devRefs, exs[i].Text)
-			}
-		}
+		t.devPlans = planEpoch(items, func(i int) int { return frames[i] }, bucketBounds(frames, t.Opt.Buckets), t.Opt.BatchSize, true, 0, 0)
 	}
+	next, stop := prefetch(ctx, len(t.devPlans), t.Opt.Workers, t.Opt.Prefetch, func(ctx context.Context, i int) (*Batch, error) {
+		return t.Loader.loadBatch(ctx, t.devExs, t.devPlans[i], nil, nil)
+	})
+	defer stop()
 	var w, c metrics.ErrorCounts
-	k := 0
-	for _, b := range t.devData {
+	for _, p := range t.devPlans {
+		b, err := next()
+		if err != nil {
+			return 0, 0, err
+		}
 		out, lens, err := t.Net.LogProbs(ctx, b)
 		if err != nil {
 			return 0, 0, err
 		}
-		for u := range out {
+		if len(out) != len(p.Items) || len(lens) != len(p.Items) {
+			return 0, 0, fmt.Errorf("train: LogProbs returned %d outputs for %d utterances", len(out), len(p.Items))
+		}
+		for u, i := range p.Items {
 			hyp := greedyDecode(out[u], lens[u], t.Vocabulary)
-			w.Add(metrics.AlignWords(t.devRefs[k], hyp).Counts)
-			c.Add(metrics.AlignChars(t.devRefs[k], hyp).Counts)
-			k++
+			w.Add(metrics.AlignWords(t.devExs[i].Text, hyp).Counts)
+			c.Add(metrics.AlignChars(t.devExs[i].Text, hyp).Counts)
 		}
 	}
 	return w.Rate(), c.Rate(), nil

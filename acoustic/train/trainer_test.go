@@ -535,3 +535,34 @@ func (c *cancelAfter) Step(ctx context.Context, b *Batch) ([]float64, error) {
 	}
 	return l, err
 }
+
+// TestResumeFinished: resuming a finished run does nothing, unless more epochs are asked for; an early-stopped run
+// stays stopped.
+func TestResumeFinished(t *testing.T) {
+	dir := t.TempDir()
+	net := newFakeNet(6)
+	tr := newTestTrainer(dir, net)
+	tr.Opt.Epochs = 1
+	res, err := tr.Run(context.Background())
+	if err != nil || res.Reason != "finished" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	steps := res.State.Step
+	for _, tt := range []struct {
+		epochs, wantSteps int
+	}{{1, steps}, {2, steps + len(tr.plan(1))}} {
+		ck, err := ReadCheckpoint(filepath.Join(dir, CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := newTestTrainer(dir, newFakeNet(6))
+		tr.Opt.Epochs = tt.epochs
+		if err := tr.Resume(ck); err != nil {
+			t.Fatal(err)
+		}
+		res, err := tr.Run(context.Background())
+		if err != nil || res.State.Step != tt.wantSteps || res.Reason != "finished" {
+			t.Errorf("resume with %d epochs: %+v %v; want %d steps", tt.epochs, res, err, tt.wantSteps)
+		}
+	}
+}

@@ -308,3 +308,42 @@ func readN(t *testing.T, s *mic.Stream, n, size int) []float32 {
 	}
 	return out
 }
+
+// TestCapturePaced reads the file-backed device at real-time pace, as tests of wall-clock behaviour do: with a
+// buffer longer than the file, the file's audio still arrives whole.
+func TestCapturePaced(t *testing.T) {
+	x, _, err := audio.Load(sampleWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mictest.Samples(t, x, audio.SampleRate, 1)
+	s, err := mic.Open(mic.Config{Rate: audio.SampleRate, Channels: 1, Buffer: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = audio.SampleRate / 2
+	r := mictest.Paced(s, audio.SampleRate)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	got := make([]float32, 0, n)
+	buf := make([]float32, 1600)
+	for len(got) < n {
+		k, err := r.Read(ctx, buf[:min(len(buf), n-len(got))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:k]...)
+	}
+	if el := time.Since(start); el < 490*time.Millisecond {
+		t.Errorf("0.5 s of audio came in %v", el)
+	}
+	if i := firstDiff(got, x[:n], 0); i >= 0 {
+		t.Fatalf("sample %d = %g, want %g", i, got[i], x[i])
+	}
+	// After the file, the plugin goes on repeating silence at full speed, and the full buffer drops that.
+	if st := s.Stats(); st.Frames-st.Dropped < int64(len(x)) {
+		t.Errorf("stats %+v: the whole file should have been kept", st)
+	}
+}

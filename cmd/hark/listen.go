@@ -21,24 +21,25 @@ const maxRecordSeconds = 3600
 //	hark listen --list-devices
 //	hark listen --device NAME --record check.wav --seconds 5
 func runListen(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "listen", "[--list-devices] [--device NAME] [--rate HZ] [--channels N] [--record FILE.wav --seconds N]")
-	list := fs.Bool("list-devices", false, "list the audio input devices (the default one is marked *) and exit")
+	fs := newFlagSet(e, "listen", "[--list-devices] [--device NAME] [--rate HZ] [--channels N] [--buffer D] [--record FILE.wav --seconds N]")
+	list := fs.Bool("list-devices", false, "list the audio input devices (names quoted, the default one marked *) and exit")
 	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")
 	rate := fs.Int("rate", 0, "capture at this device sample rate in `Hz` (default: the device's own); audio is resampled to 16 kHz")
 	channels := fs.Int("channels", 0, "capture this many channels, averaged to mono (default: mono if the device allows it)")
 	record := fs.String("record", "", "check the microphone: capture to this 16 kHz mono WAV `file` instead of transcribing")
 	seconds := fs.Float64("seconds", 5, "with --record: how many `seconds` to capture")
+	buffer := fs.Duration("buffer", 2*time.Second, "hold this much audio when processing falls behind, then drop (and count) new audio")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *rate < 0 || *channels < 0 {
+	if fs.NArg() > 0 || *rate < 0 || *channels < 0 || *buffer <= 0 {
 		fs.Usage()
 		return errUsage
 	}
 	if *list {
 		return listDevices(e)
 	}
-	cfg := mic.Config{Device: *device, Rate: *rate, Channels: *channels}
+	cfg := mic.Config{Device: *device, Rate: *rate, Channels: *channels, Buffer: *buffer}
 	if *record != "" {
 		if !(*seconds > 0 && *seconds <= maxRecordSeconds) {
 			fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d]\n", maxRecordSeconds)
@@ -65,39 +66,61 @@ func listDevices(e *env) error {
 		if d.Default {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%g Hz\n", mark, d.Name, d.HostAPI, d.MaxChannels, d.DefaultRate)
+		fmt.Fprintf(tw, "%s\t%q\t%s\t%d\t%g Hz\n", mark, d.Name, d.HostAPI, d.MaxChannels, d.DefaultRate)
 	}
 	return tw.Flush()
 }
 
 // transcribeMic is where live recognition goes. RECOGNITION SEAM: open the stream as recordMic does, then run
 // captureMic with the streaming recognizer's Accept (Recognizer.NewStream) as the consumer, printing partial
-// and final results as they come; on ctx's end, flush the recognizer so that the last utterance is printed.
-// Until the streaming recognizer exists, it says so rather than pretending.
+// and final results as they come; on ctx's end or a capture error, flush the recognizer so that the last
+// utterance is printed, and report drops with reportDrops(e, s.Stats(), s.DeviceRate()). Until the streaming recognizer exists, it opens the
+// device (so that device errors show) and then says that transcription is not there yet.
 func transcribeMic(ctx context.Context, e *env, cfg mic.Config) error {
-	if _, err := mic.Devices(); err != nil {
-		return err // a build without microphone support says so first
+	s, err := mic.Open(cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return err
 	}
 	return errors.New("live transcription is not available yet; check the microphone with --list-devices " +
 		"and --record FILE.wav")
 }
 
-// recordMic captures seconds of audio from the device cfg selects into a 16 kHz mono WAV file. Interrupted
-// (ctx ends) or failing mid-way, it still writes what it captured.
+// recordMic captures seconds of audio from the device cfg selects into a 16 kHz mono WAV file.
 func recordMic(ctx context.Context, e *env, cfg mic.Config, path string, seconds float64) error {
 	s, err := mic.Open(cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	want := int(math.Round(seconds * audio.SampleRate))
+	return record(ctx, e, s, path, int(math.Round(seconds*audio.SampleRate)))
+}
+
+// micStream is what record needs of a *mic.Stream.
+type micStream interface {
+	audioSource
+	Close() error
+	Stats() mic.Stats
+	Device() mic.Device
+	DeviceRate() int
+	Channels() int
+}
+
+// record captures want samples from s into a WAV file at path and closes s. Interrupted (ctx ends) or failing
+// mid-way, it still writes what it captured; only an interruption (Ctrl-C) after some audio counts as success.
+func record(ctx context.Context, e *env, s micStream, path string, want int) error {
 	samples := make([]float32, 0, want)
 	n, capErr := captureMic(ctx, s, want, func(chunk []float32) error {
 		samples = append(samples, chunk...)
 		return nil
 	})
 	closeErr := s.Close()
-	if capErr != nil && n == 0 {
+	if n == 0 && capErr != nil {
+		if errors.Is(capErr, context.Canceled) {
+			return errors.New("interrupted before any audio was captured")
+		}
 		return capErr
 	}
 	var b bytes.Buffer
@@ -110,7 +133,7 @@ func recordMic(ctx context.Context, e *env, cfg mic.Config, path string, seconds
 	dev := s.Device()
 	fmt.Fprintf(e.stderr, "hark listen: recorded %.2f s from %q (%s, %d Hz, %d ch) to %s\n",
 		float64(n)/audio.SampleRate, dev.Name, dev.HostAPI, s.DeviceRate(), s.Channels(), path)
-	reportDrops(e, s)
+	reportDrops(e, s.Stats(), s.DeviceRate())
 	switch {
 	case errors.Is(capErr, context.Canceled):
 		return nil // Ctrl-C: the user ended the recording early
@@ -120,12 +143,12 @@ func recordMic(ctx context.Context, e *env, cfg mic.Config, path string, seconds
 	return closeErr
 }
 
-// reportDrops warns when audio was lost on the way from the device.
-func reportDrops(e *env, s *mic.Stream) {
-	st := s.Stats()
+// reportDrops warns when audio was lost on the way from the device (rate Hz).
+func reportDrops(e *env, st mic.Stats, rate int) {
 	if st.Dropped > 0 {
+		lost := time.Duration(float64(st.Dropped) / float64(rate) * float64(time.Second)).Round(time.Millisecond)
 		fmt.Fprintf(e.stderr, "hark listen: warning: dropped %d frames (%v) because processing fell behind\n",
-			st.Dropped, time.Duration(float64(st.Dropped)/float64(s.DeviceRate())*float64(time.Second)).Round(time.Millisecond))
+			st.Dropped, lost)
 	}
 	if st.Overflows > 0 {
 		fmt.Fprintf(e.stderr, "hark listen: warning: the audio device lost input %d times (system too busy)\n",

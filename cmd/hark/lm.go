@@ -17,6 +17,7 @@ func runLM(ctx context.Context, e *env, args []string) error {
 	usage := func() {
 		fmt.Fprintln(e.stderr, "usage: hark lm build [flags] -o out.lm TEXT...   build a Kneser–Ney n-gram model from text")
 		fmt.Fprintln(e.stderr, "       hark lm tune [flags] -lm en.lm DEVDIR      search the decoder's α and β on a dev set")
+		fmt.Fprintln(e.stderr, "       hark lm info FILE...                       load models and show their order, sizes and load time")
 		fmt.Fprintln(e.stderr, "Run \"hark lm build -h\" or \"hark lm tune -h\" for their flags.")
 	}
 	if len(args) == 0 {
@@ -28,6 +29,8 @@ func runLM(ctx context.Context, e *env, args []string) error {
 		return runLMBuild(ctx, e, args[1:])
 	case "tune":
 		return runLMTune(ctx, e, args[1:])
+	case "info":
+		return runLMInfo(ctx, e, args[1:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return nil
@@ -41,7 +44,8 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm build", "[-order N] [-prune 0,0,1] -o out.lm TEXT...")
 	order := fs.Int("order", 3, "n-gram `order` (1 to 6)")
 	prune := fs.String("prune", "", "per-order count `thresholds`, unigrams first, comma or space separated: n-grams seen this often or less are dropped (KenLM's --prune)")
-	maxNgrams := fs.Int("max-ngrams", 40_000_000, "memory bound while counting: at most this many distinct highest-order `n-grams` are held; the rarest are dropped beyond it")
+	maxNgrams := fs.Int("max-ngrams", 10_000_000, "memory bound while counting: at most this many distinct highest-order `n-grams` (20 bytes each) are held in memory; more are sorted into temporary files and merged")
+	tmp := fs.String("tmp", "", "`folder` for temporary count files (default: the system's)")
 	keepCase := fs.Bool("keep-case", false, "keep letter case (by default text is lower-cased to match the acoustic vocabulary)")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	out := fs.String("o", "", "output `file` (required)")
@@ -63,7 +67,7 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer text.Close()
-	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, KeepCase: *keepCase})
+	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, TempDir: *tmp, KeepCase: *keepCase})
 	if err != nil {
 		return err
 	}
@@ -81,10 +85,34 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		d := st.Discounts[k]
 		fmt.Fprintf(e.stderr, "%d-grams: %d counted, %d kept; discounts %.3f %.3f %.3f\n", k+1, st.Counted[k], st.Kept[k], d[0], d[1], d[2])
 	}
-	if st.LossyThreshold > 0 {
-		fmt.Fprintf(e.stderr, "memory bound reached: %d-grams seen %d times or less were dropped while counting\n", *order, st.LossyThreshold)
+	if st.Spills > 0 {
+		fmt.Fprintf(e.stderr, "counts exceeded -max-ngrams: %d sorted runs went through temporary files\n", st.Spills)
 	}
 	fmt.Fprintf(e.stderr, "built in %.1fs, wrote %s in %.1fs\n", counted.Seconds(), *out, (time.Since(start) - counted).Seconds())
+	return nil
+}
+
+func runLMInfo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "lm info", "FILE...")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	for _, path := range fs.Args() {
+		start := time.Now()
+		m, err := lm.Load(ctx, path)
+		if err != nil {
+			return err
+		}
+		counts := make([]string, m.Order())
+		for k, c := range m.Counts() {
+			counts[k] = fmt.Sprintf("%d-grams %d", k+1, c)
+		}
+		fmt.Fprintf(e.stdout, "%s: order %d, %s; loaded in %.3fs\n", path, m.Order(), strings.Join(counts, ", "), time.Since(start).Seconds())
+	}
 	return nil
 }
 

@@ -69,6 +69,10 @@ func TestLMBuild(t *testing.T) {
 	if a, b := built.Counts(), ref.Counts(); a[2] != b[2] {
 		t.Errorf("pruned 3-grams %v, reference %v", a, b)
 	}
+	code, stdout, stderr := runHark(t, nil, "lm", "info", out, arpa)
+	if code != 0 || !strings.Contains(stdout, "order 3, 1-grams 18, 2-grams 39, 3-grams 11; loaded in") {
+		t.Errorf("info: %d %q %q", code, stdout, stderr)
+	}
 }
 
 func TestLMUsage(t *testing.T) {
@@ -84,6 +88,8 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "build", "-o", "/nonexistent/dir/x.lm", tinyCorpus}, 1, "hark lm:"},
 		{[]string{"lm", "build", "-o", filepath.Join(os.TempDir(), "x.lm"), "no-such-file.txt"}, 1, "no-such-file.txt"},
 		{[]string{"lm", "tune", "x"}, 2, "usage: hark lm tune"},
+		{[]string{"lm", "info"}, 2, "usage: hark lm info"},
+		{[]string{"lm", "info", "../../decoder/lm/testdata/tiny.txt"}, 1, "tiny.txt:1: no \\data\\"},
 		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},
 	}
 	for _, tt := range tests {

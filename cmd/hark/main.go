@@ -47,6 +47,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func commands() []command {
 	return []command{
 		{"lm", "build and tune n-gram language models", runLM},
+		{"eval", "word and character error rates of a model on a manifest", runEval},
 		{"info", "show format, sample rate, channels and duration of audio files", runInfo},
 		{"listen", "transcribe the microphone live", runListen},
 		{"spectrogram", "draw the log-mel spectrogram of an audio file as a PNG", runSpectrogram},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/train"
+	"github.com/harkspeech/hark/corpus"
 )
 
 // modelPresets are the named model configurations --config accepts besides a JSON file.
@@ -61,7 +62,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "train", "--train MANIFEST[:WEIGHT][,...] [--dev MANIFEST | --holdout FRACTION] [flags]")
 	trainSpec := fs.String("train", "", "training manifests, comma-separated, each with an optional :weight (TSV, DeepSpeech CSV or a LibriSpeech folder)")
 	devSpec := fs.String("dev", "", "dev manifest for WER/CER, early stopping and choosing the model kept")
-	holdout := fs.Float64("holdout", 0, "without --dev: hold out this fraction of the training utterances (chosen by file path) as the dev set")
+	holdout := fs.Float64("holdout", 0, "without --dev: hold out this fraction of the training utterances (chosen by file path) as the dev set, listed in OUT/holdout.tsv")
 	configSpec := fs.String("config", "default", "model configuration: a preset (default, small, tiny) or a JSON file of acoustic.Config")
 	name := fs.String("name", "", "run name (default: the folder of the first training manifest)")
 	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
@@ -177,9 +178,21 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	case *holdout > 0:
 		trainSet, devSet = trainSet.Holdout(*holdout)
 		devName = devSet.Sources[0].Manifest
+		// Written out so that "hark eval" can score the model on exactly the utterances it never trained on.
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		var utts []corpus.Utterance
+		for _, x := range devSet.Sources[0].Examples {
+			utts = append(utts, corpus.Utterance{Path: x.Path, Duration: x.Seconds, Text: x.Text})
+		}
+		if err := corpus.WriteTSVFile(filepath.Join(*out, "holdout.tsv"), utts); err != nil {
+			return err
+		}
+		devName += " (listed in holdout.tsv)"
 	}
 	for _, s := range trainSet.Sources {
-		fmt.Fprintf(e.stderr, "%s: %d utterances (%.2f h)", s.Manifest, len(s.Examples), seconds(s.Examples)/3600)
+		fmt.Fprintf(e.stderr, "%s: %d utterances (%.2f h), weight %g", s.Manifest, len(s.Examples), seconds(s.Examples)/3600, s.Weight)
 		if len(s.Skipped) > 0 {
 			fmt.Fprintf(e.stderr, ", left out: %s", skippedString(s.Skipped))
 		}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"cmp"
 	"compress/gzip"
+	"container/heap"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +33,12 @@ type BuildOptions struct {
 	// the Kneser–Ney adjusted (continuation) count. Unigrams are never pruned; missing entries repeat the last one.
 	// KenLM's "--prune 0 0 1" means the same here.
 	Prune []uint64
-	// MaxNgrams bounds memory while counting: when more distinct highest-order n-grams than this are held, the
-	// rarest are dropped until a fifth of the budget is free (lossy counting). 0 means 40 million.
+	// MaxNgrams bounds memory while counting: at most this many distinct highest-order n-grams are held in memory;
+	// beyond that they are written to sorted temporary files and merged at the end, streaming, so that only the
+	// n-grams that survive Prune are held again. 0 means 10 million (about 200 MB).
 	MaxNgrams int
+	// TempDir is where spilled counts go ("" means os.TempDir()).
+	TempDir string
 	// KeepCase keeps the text's letter case; by default words are lower-cased to match the acoustic vocabulary.
 	KeepCase bool
 }
@@ -44,7 +49,7 @@ type BuildStats struct {
 	Vocabulary       int
 	Counted, Kept    []int // distinct n-grams per order before and after pruning
 	Discounts        [][3]float64
-	LossyThreshold   uint32 // highest count dropped by the memory bound (0: counting was exact)
+	Spills           int // sorted runs of counts written to temporary files (0: counting fitted in memory)
 }
 
 // gram is an n-gram packed into 128 bits, first word most significant, so that comparing keys of one order compares
@@ -95,8 +100,12 @@ type counted struct {
 // OpenFiles returns a reader over the concatenation of the files (gzip-compressed ones decompressed), with a line
 // break between files, for Build.
 func OpenFiles(paths ...string) (io.ReadCloser, error) {
-	mr := &multiFile{paths: paths}
-	return mr, nil
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return nil, err
+		}
+	}
+	return &multiFile{paths: paths}, nil
 }
 
 type multiFile struct {
@@ -157,6 +166,9 @@ func (m *multiFile) Close() error {
 
 // Build estimates an interpolated modified Kneser–Ney model (Chen & Goodman 1998, as KenLM's lmplz does it) from
 // text with one sentence per line and words separated by white space, and returns it in back-off form.
+//
+// Memory: the vocabulary, at most MaxNgrams highest-order n-grams while counting (the rest spill to disk), the
+// distinct lower-order n-grams, and the highest-order n-grams that survive pruning.
 func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, BuildStats, error) {
 	var st BuildStats
 	N := opts.Order
@@ -168,30 +180,32 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 	}
 	maxGrams := opts.MaxNgrams
 	if maxGrams <= 0 {
-		maxGrams = 40_000_000
+		maxGrams = 10_000_000
 	}
 	// Special words take the first ids.
 	words := []string{UNK, BOS, EOS}
 	ids := map[string]int32{UNK: 0, BOS: 1, EOS: 2}
-	const unk, bos, eos = 0, 1, 2
+	const bos, eos = 1, 2
 
+	sp := &spiller{dir: opts.TempDir}
+	defer sp.cleanup()
 	top := counted{}
-	const chunkSize = 1 << 22
+	chunkSize := min(1<<21, maxGrams)
 	buf := make([]gram, 0, chunkSize)
 	starts := make([]map[gram]uint32, N) // <s>-initial n-grams of orders below N, with raw counts
 	for n := 1; n < N; n++ {
 		starts[n] = map[gram]uint32{}
 	}
-	flush := func() {
+	flush := func() error {
 		top = mergeCounts(top, countSorted(buf))
 		buf = buf[:0]
 		if len(top.keys) > maxGrams {
-			// Free a fifth of the budget so that pruning does not run at every flush.
-			for len(top.keys) > maxGrams*4/5 {
-				st.LossyThreshold++
-				top = dropRare(top, st.LossyThreshold)
+			if err := sp.spill(top); err != nil {
+				return err
 			}
+			top = counted{}
 		}
+		return nil
 	}
 	br := bufio.NewReaderSize(text, 1<<20)
 	sent := make([]int32, 0, 64)
@@ -231,7 +245,9 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 			for i := 0; i+N <= len(sent); i++ {
 				buf = append(buf, makeGram(sent[i:i+N]))
 				if len(buf) == chunkSize {
-					flush()
+					if err := flush(); err != nil {
+						return nil, st, err
+					}
 				}
 			}
 			for n := 1; n < N && n <= len(sent); n++ {
@@ -242,30 +258,100 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 			break
 		}
 	}
-	flush()
+	if err := flush(); err != nil {
+		return nil, st, err
+	}
 	if st.Sentences == 0 {
 		return nil, st, errors.New("lm: no text to build from")
 	}
 	st.Vocabulary = len(words)
+	st.Spills = len(sp.files)
+	st.Counted = make([]int, N)
+	st.Kept = make([]int, N)
+	st.Discounts = make([][3]float64, N)
+	b := &kn{N: N, words: words, prune: opts.Prune}
 
-	// Adjusted counts: raw at the highest order and for <s>-initial n-grams, otherwise the number of distinct words
-	// seen to the left (the Kneser–Ney continuation count).
+	// Stream the highest order in key order (merging spilled runs): take its counts of counts, keep what survives
+	// pruning with its context's totals, and count the distinct left extensions of every suffix on the way.
 	orders := make([]counted, N)
-	orders[N-1] = top
-	for n := N - 1; n >= 1; n-- {
-		higher := orders[n] // order n+1
-		suf := make([]gram, len(higher.keys))
-		for i, k := range higher.keys {
-			suf[i] = k.suffix(n + 1)
+	groups := make([][]group, N)
+	var suffixes counted
+	sufBuf := make([]gram, 0, chunkSize)
+	var coc [5]float64
+	thr := b.threshold(N)
+	var kept counted
+	if len(sp.files) == 0 {
+		// Everything is in top, which the merge reads in order: compact the survivors into it in place (each write
+		// lands at or before the entry being read).
+		kept = counted{keys: top.keys[:0], counts: top.counts[:0]}
+	}
+	var g *group
+	err := sp.merge(top, func(k gram, c uint32) error {
+		st.Counted[N-1]++
+		if c <= 4 {
+			coc[c]++
 		}
-		cont := countSorted(suf)
+		if N > 1 {
+			sufBuf = append(sufBuf, k.suffix(N))
+			if len(sufBuf) == chunkSize {
+				suffixes = mergeCounts(suffixes, countSorted(sufBuf))
+				sufBuf = sufBuf[:0]
+			}
+			if h := k.prefix(); g == nil || g.h != h {
+				if g != nil && !g.used {
+					groups[N-1] = groups[N-1][:len(groups[N-1])-1] // all pruned: nothing will look it up
+				}
+				groups[N-1] = append(groups[N-1], group{h: h})
+				g = &groups[N-1][len(groups[N-1])-1]
+			}
+			g.sum += float64(c)
+		}
+		if uint64(c) > thr {
+			kept.keys = append(kept.keys, k)
+			kept.counts = append(kept.counts, c)
+			if g != nil {
+				g.used = true
+			}
+		} else if g != nil {
+			g.pruned += float64(c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	top = counted{}
+	sp.cleanup()
+	orders[N-1] = kept
+	st.Discounts[N-1] = discountsFrom(coc)
+	if N > 1 {
+		suffixes = mergeCounts(suffixes, countSorted(sufBuf))
+		sufBuf = nil
+	}
+
+	// Lower orders: adjusted counts are the continuation counts of the suffixes, plus raw counts for <s>-initial
+	// n-grams; the next order down takes the suffixes of all of them.
+	for n := N - 1; n >= 1; n-- {
 		var ini counted
 		for k, c := range starts[n] {
 			ini.keys = append(ini.keys, k)
 			ini.counts = append(ini.counts, c)
 		}
+		starts[n] = nil
 		sortCounted(&ini)
-		orders[n-1] = mergeCounts(cont, ini)
+		all := mergeCounts(suffixes, ini)
+		st.Counted[n-1] = len(all.keys)
+		st.Discounts[n-1] = discounts(all.counts)
+		if n > 1 {
+			suf := make([]gram, len(all.keys))
+			for i, k := range all.keys {
+				suf[i] = k.suffix(n)
+			}
+			suffixes = countSorted(suf)
+			orders[n-1], groups[n-1] = pruneOrder(all, b.threshold(n))
+		} else {
+			orders[0] = all
+		}
 	}
 	// Every word gets a unigram, even if it only occurs where it earns no continuation count (<s>, <unk>).
 	uni := make([]uint32, len(words))
@@ -273,18 +359,173 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 		uni[k.lo] = orders[0].counts[i]
 	}
 	uni[bos] = 0
-
-	b := &kn{N: N, words: words, prune: opts.Prune}
-	st.Counted = make([]int, N)
-	for n := range N {
-		st.Counted[n] = len(orders[n].keys)
-	}
 	st.Counted[0] = len(words)
-	m, err := b.estimate(ctx, uni, orders, &st)
+	m, err := b.estimate(ctx, uni, orders, groups, &st)
 	if err != nil {
 		return nil, st, err
 	}
 	return m, st, nil
+}
+
+// group is the total count of one context's extensions and the part of it that pruning removed.
+type group struct {
+	h           gram
+	sum, pruned float64
+	used        bool // some extension survived pruning
+}
+
+// pruneOrder splits an order's adjusted counts into the kept n-grams and their contexts' totals.
+func pruneOrder(all counted, thr uint64) (counted, []group) {
+	var kept counted
+	var groups []group
+	for i, k := range all.keys {
+		c := all.counts[i]
+		h := k.prefix()
+		if len(groups) == 0 || groups[len(groups)-1].h != h {
+			groups = append(groups, group{h: h})
+		}
+		g := &groups[len(groups)-1]
+		g.sum += float64(c)
+		if uint64(c) > thr {
+			kept.keys = append(kept.keys, k)
+			kept.counts = append(kept.counts, c)
+			g.used = true
+		} else {
+			g.pruned += float64(c)
+		}
+	}
+	return kept, groups
+}
+
+// spiller writes sorted runs of counts to temporary files and merges them back.
+type spiller struct {
+	dir   string
+	files []string
+}
+
+const runRecord = 20 // hi, lo uint64 and count uint32, little-endian
+
+func (sp *spiller) spill(c counted) error {
+	f, err := os.CreateTemp(sp.dir, "hark-lm-counts-*.run")
+	if err != nil {
+		return fmt.Errorf("lm: spilling counts: %w", err)
+	}
+	sp.files = append(sp.files, f.Name())
+	bw := bufio.NewWriterSize(f, 1<<20)
+	var rec [runRecord]byte
+	for i, k := range c.keys {
+		binary.LittleEndian.PutUint64(rec[0:], k.hi)
+		binary.LittleEndian.PutUint64(rec[8:], k.lo)
+		binary.LittleEndian.PutUint32(rec[16:], c.counts[i])
+		bw.Write(rec[:])
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("lm: spilling counts: %w", err)
+	}
+	return f.Close()
+}
+
+func (sp *spiller) cleanup() {
+	for _, name := range sp.files {
+		os.Remove(name)
+	}
+	sp.files = nil
+}
+
+// runReader is one sorted source in the merge: a spilled file or the in-memory remainder.
+type runReader struct {
+	r     *bufio.Reader
+	f     *os.File
+	mem   counted
+	i     int
+	key   gram
+	count uint32
+}
+
+func (rr *runReader) next() (bool, error) {
+	if rr.r == nil {
+		if rr.i >= len(rr.mem.keys) {
+			return false, nil
+		}
+		rr.key, rr.count = rr.mem.keys[rr.i], rr.mem.counts[rr.i]
+		rr.i++
+		return true, nil
+	}
+	var rec [runRecord]byte
+	if _, err := io.ReadFull(rr.r, rec[:]); err != nil {
+		if err == io.EOF {
+			return false, nil
+		}
+		return false, fmt.Errorf("lm: reading spilled counts: %w", err)
+	}
+	rr.key = gram{hi: binary.LittleEndian.Uint64(rec[0:]), lo: binary.LittleEndian.Uint64(rec[8:])}
+	rr.count = binary.LittleEndian.Uint32(rec[16:])
+	return true, nil
+}
+
+// merge calls f for every distinct key of the spilled runs and mem, in key order, with the summed count.
+func (sp *spiller) merge(mem counted, f func(gram, uint32) error) error {
+	var rs []*runReader
+	defer func() {
+		for _, r := range rs {
+			if r.f != nil {
+				r.f.Close()
+			}
+		}
+	}()
+	for _, name := range sp.files {
+		fh, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, &runReader{r: bufio.NewReaderSize(fh, 1<<16), f: fh})
+	}
+	rs = append(rs, &runReader{mem: mem})
+	h := &runHeap{}
+	for _, r := range rs {
+		ok, err := r.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			h.rs = append(h.rs, r)
+		}
+	}
+	heap.Init(h)
+	for len(h.rs) > 0 {
+		k := h.rs[0].key
+		var c uint32
+		for len(h.rs) > 0 && h.rs[0].key == k {
+			r := h.rs[0]
+			c += r.count
+			ok, err := r.next()
+			if err != nil {
+				return err
+			}
+			if ok {
+				heap.Fix(h, 0)
+			} else {
+				heap.Pop(h)
+			}
+		}
+		if err := f(k, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type runHeap struct{ rs []*runReader }
+
+func (h *runHeap) Len() int           { return len(h.rs) }
+func (h *runHeap) Less(i, j int) bool { return cmpGram(h.rs[i].key, h.rs[j].key) < 0 }
+func (h *runHeap) Swap(i, j int)      { h.rs[i], h.rs[j] = h.rs[j], h.rs[i] }
+func (h *runHeap) Push(x any)         { h.rs = append(h.rs, x.(*runReader)) }
+func (h *runHeap) Pop() any {
+	x := h.rs[len(h.rs)-1]
+	h.rs = h.rs[:len(h.rs)-1]
+	return x
 }
 
 // countSorted sorts keys in place and returns the distinct keys with their multiplicities.
@@ -344,18 +585,6 @@ func mergeCounts(a, b counted) counted {
 	return out
 }
 
-// dropRare removes entries with count ≤ t, compacting in place.
-func dropRare(c counted, t uint32) counted {
-	k := 0
-	for i := range c.keys {
-		if c.counts[i] > t {
-			c.keys[k], c.counts[k] = c.keys[i], c.counts[i]
-			k++
-		}
-	}
-	return counted{keys: slices.Clip(c.keys[:k]), counts: slices.Clip(c.counts[:k])}
-}
-
 // kn holds the estimation state: finished orders are kept as sorted keys with their log10 probability and back-off
 // so that lower-order probabilities can be looked up while the next order is estimated.
 type kn struct {
@@ -386,6 +615,11 @@ func discounts(counts []uint32) [3]float64 {
 			t[c]++
 		}
 	}
+	return discountsFrom(t)
+}
+
+// discountsFrom computes the discounts from t[k] = number of n-grams with count k, k = 1..4.
+func discountsFrom(t [5]float64) [3]float64 {
 	if t[1] > 0 && t[2] > 0 && t[3] > 0 && t[4] > 0 {
 		y := t[1] / (t[1] + 2*t[2])
 		d := [3]float64{1 - 2*y*t[2]/t[1], 2 - 3*y*t[3]/t[2], 3 - 4*y*t[4]/t[3]}
@@ -412,13 +646,11 @@ func discount(d [3]float64, c uint32) float64 {
 	return d[2]
 }
 
-func (b *kn) estimate(ctx context.Context, uni []uint32, orders []counted, st *BuildStats) (*Model, error) {
+func (b *kn) estimate(ctx context.Context, uni []uint32, orders []counted, groups [][]group, st *BuildStats) (*Model, error) {
 	N := b.N
 	b.keys = make([][]gram, N)
 	b.prob = make([][]float32, N)
 	b.bow = make([][]float32, N)
-	st.Kept = make([]int, N)
-	st.Discounts = make([][3]float64, N)
 
 	// Unigrams: interpolated with the uniform distribution over every word but <s>.
 	const bos = 1
@@ -452,40 +684,32 @@ func (b *kn) estimate(ctx context.Context, uni []uint32, orders []counted, st *B
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		o := orders[n-1]
-		d := discounts(o.counts)
-		st.Discounts[n-1] = d
-		thr := b.threshold(n)
-		var keys []gram
+		o := orders[n-1] // the n-grams that survived count pruning, in key order
+		d := st.Discounts[n-1]
+		keys := o.keys[:0] // compacted in place: writes never overtake reads
 		var probs []float32
 		bows := b.bow[n-2]
-		for i := 0; i < len(o.keys); {
-			h := o.keys[i].prefix()
+		i := 0
+		for _, g := range groups[n-1] {
 			j := i
-			for j < len(o.keys) && o.keys[j].prefix() == h {
+			for j < len(o.keys) && o.keys[j].prefix() == g.h {
 				j++
 			}
-			hIdx, hKept := b.lookup(n-1, h)
-			var sum, num float64
-			for k := i; k < j; k++ {
-				c := o.counts[k]
-				sum += float64(c)
-				if hKept && uint64(c) > thr {
-					num += discount(d, c)
-				} else {
-					num += float64(c)
-				}
+			if j == i {
+				continue // every extension pruned: the back-off weight stays 1
 			}
-			g := num / sum
+			hIdx, hKept := b.lookup(n-1, g.h)
 			if hKept {
-				bows[hIdx] = float32(math.Log10(g))
+				num := g.pruned
+				for k := i; k < j; k++ {
+					num += discount(d, o.counts[k])
+				}
+				gam := num / g.sum
+				bows[hIdx] = float32(math.Log10(gam))
 				for k := i; k < j; k++ {
 					c := o.counts[k]
-					if uint64(c) <= thr {
-						continue
-					}
 					lower := b.backoffProb(n-1, o.keys[k].suffix(n))
-					p := (float64(c)-discount(d, c))/sum + g*lower
+					p := (float64(c)-discount(d, c))/g.sum + gam*lower
 					keys = append(keys, o.keys[k])
 					probs = append(probs, float32(math.Log10(p)))
 				}
@@ -498,7 +722,7 @@ func (b *kn) estimate(ctx context.Context, uni []uint32, orders []counted, st *B
 			b.bow[n-1] = make([]float32, len(keys))
 		}
 		st.Kept[n-1] = len(keys)
-		orders[n-1] = counted{} // free the counts as we go
+		orders[n-1], groups[n-1] = counted{}, nil // free the counts as we go
 	}
 	return b.model()
 }

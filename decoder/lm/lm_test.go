@@ -259,6 +259,27 @@ func TestBuildNormalised(t *testing.T) {
 	}
 }
 
+// TestBuildSpilled: a memory bound small enough to spill many sorted runs to disk gives the same model.
+func TestBuildSpilled(t *testing.T) {
+	for _, prune := range [][]uint64{nil, {0, 0, 1}} {
+		want := buildFile(t, filepath.Join("testdata", "tiny.txt"), BuildOptions{Order: 3, Prune: prune})
+		tmp := t.TempDir()
+		r, _ := OpenFiles(filepath.Join("testdata", "tiny.txt"))
+		got, st, err := Build(context.Background(), r, BuildOptions{Order: 3, Prune: prune, MaxNgrams: 7, TempDir: tmp})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Spills < 5 {
+			t.Errorf("only %d spills", st.Spills)
+		}
+		sameModel(t, want, got, 0)
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("temporary files left behind: %v", left)
+		}
+	}
+}
+
 func TestBinaryRoundTrip(t *testing.T) {
 	m := buildFile(t, filepath.Join("testdata", "tiny.txt"), BuildOptions{Order: 4})
 	dir := t.TempDir()

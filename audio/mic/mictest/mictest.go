@@ -6,7 +6,9 @@
 // test then opens the stream with; a mismatch gives garbage, not an error. It also delivers far faster than real
 // time (about a hundred times here), and at the end of the file it neither errors nor blocks but repeats its
 // last buffer, so tests stop after a known number of samples, and Samples appends a second of silence for the
-// repeats to be silent. Timing that depends on the wall clock needs pacing in the test.
+// repeats to be silent. Timing that depends on the wall clock needs pacing in the test: see Paced. While a
+// stream is open the plugin keeps delivering (about half a core here, even when the stream's buffer is full and
+// drops it), which matters for CPU-bound timings.
 //
 // The configuration goes into the environment (ALSA_CONFIG_PATH) for the rest of the test, so such tests cannot
 // run in parallel. See ../shared/notes/mic-testing.md for how this was worked out.

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/audio"
+	"github.com/harkspeech/hark/audio/mic"
+	"github.com/harkspeech/hark/audio/mic/mictest"
+)
+
+const sampleWAV = "../../testdata/sample.wav"
+
+func TestListenWithoutMicSupport(t *testing.T) {
+	if _, err := mic.Devices(); !errors.Is(err, mic.ErrUnsupported) {
+		t.Skip("this build has microphone support")
+	}
+	for _, args := range [][]string{{"listen", "--list-devices"}, {"listen", "--record", "x.wav"}, {"listen"}} {
+		code, _, stderr := runHark(t, nil, args...)
+		if code != 1 || !strings.Contains(stderr, "built without microphone support") {
+			t.Errorf("hark %q = %d, stderr %q; want 1 and \"built without microphone support\"", args, code, stderr)
+		}
+	}
+}
+
+func TestListenUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"listen", "extra"},
+		{"listen", "--rate", "-1"},
+		{"listen", "--record", "x.wav", "--seconds", "0"},
+		{"listen", "--record", "x.wav", "--seconds", "NaN"},
+		{"listen", "--buffer", "0s"},
+	} {
+		if code, _, stderr := runHark(t, nil, args...); code != 2 {
+			t.Errorf("hark %q = %d (stderr %q), want 2", args, code, stderr)
+		}
+	}
+}
+
+// TestListenDevices lists and opens devices through PortAudio and ALSA's file plugin.
+func TestListenDevices(t *testing.T) {
+	mictest.UseRaw(t, "/dev/zero")
+	code, stdout, stderr := runHark(t, nil, "listen", "--list-devices")
+	if code != 0 || !hasRow(stdout, "*", `"`+mictest.Device+`"`, "ALSA") {
+		t.Errorf("--list-devices = %d, stdout %q, stderr %q; want the default device marked *", code, stdout, stderr)
+	}
+	code, _, stderr = runHark(t, nil, "listen", "--device", "no such mic", "--record", filepath.Join(t.TempDir(), "x.wav"))
+	if code != 1 || !strings.Contains(stderr, `no input device named "no such mic"`) || !strings.Contains(stderr, `"default" (ALSA`) {
+		t.Errorf("--device with a missing name = %d, stderr %q; want 1 and a list of devices", code, stderr)
+	}
+}
+
+// hasRow reports whether a line of text starts with the given whitespace-separated fields.
+func hasRow(text string, fields ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if slices.Equal(strings.Fields(line)[:min(len(fields), len(strings.Fields(line)))], fields) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestListenRecord records from the file-backed device at several device rates and checks the WAV against the
+// source passed through audio.Resample and 16-bit quantisation.
+func TestListenRecord(t *testing.T) {
+	x, _, err := audio.Load(sampleWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const seconds = 2
+	for _, rate := range []int{16000, 48000} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			dev := audio.Resample(x, audio.SampleRate, rate)
+			mictest.Samples(t, dev, rate, 1)
+			out := filepath.Join(t.TempDir(), "rec.wav")
+			// The file plugin delivers far faster than real time: a buffer longer than the file keeps it whole
+			// (the silence it repeats after the file may well be dropped, and reported, on a slow machine).
+			code, _, stderr := runHark(t, nil, "listen", "--rate", fmt.Sprint(rate), "--buffer", "30s",
+				"--record", out, "--seconds", fmt.Sprint(seconds))
+			if code != 0 || !strings.Contains(stderr, "recorded 2.00 s") {
+				t.Fatalf("--record = %d, stderr %q", code, stderr)
+			}
+			got, info, err := audio.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := audio.Resample(append(dev, make([]float32, rate)...), rate, audio.SampleRate)[:seconds*audio.SampleRate]
+			if info.SampleRate != audio.SampleRate || info.Channels != 1 || len(got) != len(want) {
+				t.Fatalf("recorded %d samples, %+v; want %d at 16 kHz mono", len(got), info, len(want))
+			}
+			for i := range want {
+				q := math.Round(math.Max(-32768, math.Min(32767, float64(want[i])*32768))) / 32768
+				if float64(got[i]) != q {
+					t.Fatalf("sample %d = %g, want %g", i, got[i], q)
+				}
+			}
+		})
+	}
+}
+
+// fakeSource delivers its samples in reads of at most step, then fails with err.
+type fakeSource struct {
+	x    []float32
+	step int
+	err  error
+}
+
+func (f *fakeSource) Read(ctx context.Context, p []float32) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(f.x) == 0 {
+		return 0, f.err
+	}
+	n := copy(p[:min(len(p), f.step)], f.x)
+	f.x = f.x[n:]
+	return n, nil
+}
+
+func TestCaptureMic(t *testing.T) {
+	x := make([]float32, 5000)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	stop := errors.New("consumer stops")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		limit    int
+		consumer error // returned by the consumer once it has 3000 samples
+		wantN    int
+		wantErr  error
+	}{
+		{"limit", context.Background(), 4321, nil, 4321, nil},
+		{"source ends", context.Background(), 0, nil, 5000, mic.ErrStalled},
+		{"consumer stops", context.Background(), 0, stop, 3000, stop},
+		{"cancelled", cancelled, 100, nil, 0, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &fakeSource{x: x, step: 1000, err: mic.ErrStalled}
+			var got []float32
+			n, err := captureMic(tt.ctx, src, tt.limit, func(chunk []float32) error {
+				if len(chunk) > captureChunk {
+					t.Errorf("chunk of %d samples", len(chunk))
+				}
+				got = append(got, chunk...)
+				if tt.consumer != nil && len(got) >= 3000 {
+					return tt.consumer
+				}
+				return nil
+			})
+			if n != tt.wantN || !errors.Is(err, tt.wantErr) || !slices.Equal(got, x[:tt.wantN]) {
+				t.Errorf("captureMic = %d, %v (got %d samples); want %d, %v", n, err, len(got), tt.wantN, tt.wantErr)
+			}
+		})
+	}
+}
+
+// fakeStream is a micStream over a fakeSource.
+type fakeStream struct {
+	fakeSource
+	closed int
+}
+
+func (f *fakeStream) Close() error       { f.closed++; return nil }
+func (f *fakeStream) Stats() mic.Stats   { return mic.Stats{Frames: 48000, Dropped: 4800, Overflows: 2} }
+func (f *fakeStream) Device() mic.Device { return mic.Device{Name: "fake", HostAPI: "test"} }
+func (f *fakeStream) DeviceRate() int    { return 48000 }
+func (f *fakeStream) Channels() int      { return 2 }
+
+// TestRecordFailures checks that a recording cut short by a stream error or by Ctrl-C keeps what was captured.
+func TestRecordFailures(t *testing.T) {
+	x := make([]float32, 4000)
+	for i := range x {
+		x[i] = float32(i%200-100) / 128
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		x       []float32
+		srcErr  error
+		wantErr string // "" for success
+		wantN   int    // samples in the file, -1 for no file
+	}{
+		{"stalls mid-way", context.Background(), x, mic.ErrStalled, "capture stopped after 0.25 s", len(x)},
+		{"interrupted mid-way", context.Background(), x, context.Canceled, "", len(x)},
+		{"interrupted at once", cancelled, x, nil, "interrupted before any audio", -1},
+		{"fails at once", context.Background(), nil, mic.ErrStalled, "no audio from the device", -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			e := &env{stdout: io.Discard, stderr: &stderr}
+			path := filepath.Join(t.TempDir(), "rec.wav")
+			s := &fakeStream{fakeSource: fakeSource{x: tt.x, step: 700, err: tt.srcErr}}
+			err := record(tt.ctx, e, s, path, 16000)
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("record = %v, want error %q", err, tt.wantErr)
+			}
+			if s.closed == 0 {
+				t.Error("stream not closed")
+			}
+			got, _, lerr := audio.Load(path)
+			switch {
+			case tt.wantN < 0 && lerr == nil:
+				t.Errorf("a file was written")
+			case tt.wantN >= 0 && lerr != nil:
+				t.Errorf("no file: %v", lerr)
+			case tt.wantN >= 0 && len(got) != tt.wantN:
+				t.Errorf("file has %d samples, want %d", len(got), tt.wantN)
+			case tt.wantN >= 0 && !slices.Equal(got, tt.x):
+				t.Errorf("file samples differ from the captured ones")
+			}
+			if tt.wantN >= 0 && !strings.Contains(stderr.String(), "dropped 4800 frames (100ms)") {
+				t.Errorf("stderr %q does not report the drops", stderr.String())
+			}
+		})
+	}
+}

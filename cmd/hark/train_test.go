@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/acoustic/train"
+	"github.com/harkspeech/hark/audio"
+)
+
+// writeToyCorpus writes n short tone recordings with digit transcripts and a TSV manifest listing them.
+func writeToyCorpus(t *testing.T, dir string, n int) string {
+	t.Helper()
+	words := []string{"ZERO", "ONE", "TWO", "THREE"}
+	var m strings.Builder
+	for i := 0; i < n; i++ {
+		secs := 0.4 + 0.05*float64(i%5)
+		s := make([]float32, int(secs*16000))
+		for j := range s {
+			s[j] = 0.2 * float32(math.Sin(2*math.Pi*float64(200+100*(i%4))*float64(j)/16000))
+		}
+		name := fmt.Sprintf("u%02d.wav", i)
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := audio.WriteWAV(f, s, 16000); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		fmt.Fprintf(&m, "%s\t%.3f\t%s\n", name, secs, words[i%4])
+	}
+	path := filepath.Join(dir, "train.tsv")
+	if err := os.WriteFile(path, []byte(m.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTrainFlags(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 4)
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"train"}, 2, "usage: hark train"},
+		{[]string{"train", "--train", manifest, "--dev", manifest, "--holdout", "0.1"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--holdout", "1"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "extra"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--config", "huge", "--out", filepath.Join(dir, "r1")}, 1, "neither a preset"},
+		{[]string{"train", "--train", manifest, "--config", "tiny", "--freeze", "lstm", "--out", filepath.Join(dir, "r2")}, 1, "matches no parameter"},
+		{[]string{"train", "--train", manifest + ":-2"}, 1, "must be positive"},
+		{[]string{"train", "--train", manifest, "--resume", "--out", filepath.Join(dir, "none")}, 1, "--resume"},
+		{[]string{"train", "--train", filepath.Join(dir, "missing.tsv"), "--out", filepath.Join(dir, "r3"), "--config", "tiny"}, 1, "missing.tsv"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runHark(t, nil, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.msg) {
+			t.Errorf("hark %q = %d, stderr %q; want %d and %q", tt.args, code, stderr, tt.code, tt.msg)
+		}
+	}
+}
+
+// TestTrainEndToEnd trains a tiny model for two epochs, checks what the run leaves behind, that a second start
+// without --resume is refused, that --resume of a finished run does nothing, and fine-tunes from the result.
+func TestTrainEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 16)
+	out := filepath.Join(dir, "run")
+	args := []string{"train", "--train", manifest, "--holdout", "0.25", "--config", "tiny", "--epochs", "2", "--batch", "4",
+		"--out", out, "--cache", filepath.Join(dir, "cache"), "--warmup", "2", "-t", "1"}
+	code, stdout, stderr := runHark(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("train = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "finished: ") || !strings.Contains(stdout, "best dev WER") {
+		t.Errorf("stdout %q", stdout)
+	}
+	m, err := acoustic.LoadFile(filepath.Join(out, train.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.GRUUnits != modelPresets()["tiny"].GRUUnits {
+		t.Errorf("model config %+v", m.Config)
+	}
+	for _, f := range []string{train.CheckpointFile, train.CardFile, train.MetricsFile, train.LossPlotFile, train.WERPlotFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if code, _, stderr := runHark(t, nil, args...); code != 1 || !strings.Contains(stderr, "--resume") {
+		t.Errorf("second start = %d, %q; want a refusal naming --resume", code, stderr)
+	}
+	if code, stdout, stderr := runHark(t, nil, append(args, "--resume")...); code != 0 || !strings.Contains(stdout, "finished") {
+		t.Errorf("resume of a finished run = %d\n%s\n%s", code, stdout, stderr)
+	}
+	ft := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", filepath.Join(out, train.ModelFile),
+		"--freeze", "conv,gru0", "--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
+	if code, stdout, stderr := runHark(t, nil, ft...); code != 0 {
+		t.Errorf("fine-tuning = %d\n%s\n%s", code, stdout, stderr)
+	}
+	card, _ := os.ReadFile(filepath.Join(dir, "ft", train.CardFile))
+	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") {
+		t.Errorf("fine-tuning card:\n%s", card)
+	}
+}

@@ -1,0 +1,31 @@
+// Package hark is Hark's library facade: speech recognition in pure Go, from sound files or live audio to
+// text with word times and confidences.
+//
+// Recognition runs audio → log-mel features → acoustic model → CTC beam search with an n-gram language model
+// (packages audio, features, acoustic and decoder). This package puts them behind a small API:
+//
+//	r, err := hark.Default()                   // the embedded model; hark.Load(path) for another
+//	res, err := r.Transcribe(ctx, f)           // any WAV, FLAC or MP3 io.Reader
+//	fmt.Println(res.Text)
+//
+//	s := r.NewStream()                         // live audio, 16 kHz mono float32
+//	s.Accept(samples)                          // as often as samples arrive
+//	fmt.Println(s.Partial())                   // the text so far, revisable
+//	final := s.Final()                         // the utterance, once an endpoint is reached
+//
+// (Recognizer, Default, Load, Transcribe and NewStream arrive with the acoustic model and decoder.)
+//
+// What does not depend on the model lives here too:
+//
+//   - Result, Word, Segment and Alternative: a transcript with times in seconds and confidences in [0, 1]; its
+//     JSON form is the jsonl line of `hark transcribe`.
+//   - Output formats (Format, ParseFormat, WriteResult, WriteFile, Encoder): txt, json, jsonl, srt and vtt
+//     subtitles with cues split at word times, and whisper.cpp-style tsv.
+//   - Voice activity detection (VAD, Segmenter, DetectSpeech): finds speech in a stream of any length in
+//     bounded memory, and gives silence, hum and steady noise no span at all, so the recogniser never sees them
+//     and cannot hallucinate text from them. TranscribeSegments runs a recogniser over a long recording
+//     segment by segment, reading it once.
+//   - Endpointing (Endpointer): sherpa-onnx's rules for when a live utterance is over.
+//
+// File transcription needs no cgo; only microphone capture (package audio/mic) does.
+package hark
