@@ -83,7 +83,8 @@ func ReadNPY(r io.Reader, size int64, name string) ([][]float32, error) {
 	}
 	rows, err1 := strconv.ParseInt(m[3], 10, 64)
 	cols, err2 := strconv.ParseInt(m[4], 10, 64)
-	if err1 != nil || err2 != nil || cols == 0 || rows > size || cols > size || rows*cols*4 != size-off-hlen {
+	data := size - off - hlen
+	if err1 != nil || err2 != nil || cols == 0 || cols > data || rows > data/(4*cols) || rows*cols*4 != data {
 		return nil, bad(fmt.Sprintf("shape (%s, %s) does not match the file size", m[3], m[4]))
 	}
 	out := make([][]float32, rows)

@@ -41,9 +41,16 @@ func (t *Trainer) writeCard() error {
 	}
 	b.WriteString("\n## Scores\n\n")
 	if s.HasBest {
-		fmt.Fprintf(&b, "| dev set | WER | CER | at step |\n|---|---|---|---|\n| %s | %.2f %% | %.2f %% | %d |\n\n",
-			orDash(t.Card.DevManifest), 100*s.BestWER, 100*s.BestCER, s.BestStep)
-		b.WriteString("Greedy CTC decoding, no language model; WER and CER pooled over the dev set.\n")
+		b.WriteString("| dev set | WER | CER | at step |\n|---|---|---|---|\n")
+		for _, set := range s.BestSets {
+			fmt.Fprintf(&b, "| %s | %.2f %% | %.2f %% | %d |\n", set.Name, 100*set.WER, 100*set.CER, s.BestStep)
+		}
+		name := orDash(t.Card.DevManifest)
+		if len(s.BestSets) > 1 {
+			name = "all dev sets pooled (the model kept is the best on this)"
+		}
+		fmt.Fprintf(&b, "| %s | %.2f %% | %.2f %% | %d |\n\n", name, 100*s.BestWER, 100*s.BestCER, s.BestStep)
+		b.WriteString("Greedy CTC decoding, no language model; WER and CER pooled over each set.\n")
 	} else {
 		b.WriteString("No dev-set scores (trained without --dev).\n")
 	}
@@ -93,6 +100,9 @@ func (t *Trainer) writeCard() error {
 			100*a.Speed, 100*a.NoiseProb, a.NoiseMinSNR, a.NoiseMaxSNR, a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)
 	} else {
 		b.WriteString("- no augmentation\n")
+	}
+	if s.BadFiles > 0 {
+		fmt.Fprintf(&b, "- %d utterance loads failed (unreadable audio) and were left out of their batches\n", s.BadFiles)
 	}
 	if s.NonFinite > 0 {
 		fmt.Fprintf(&b, "- %d updates skipped for a non-finite gradient\n", s.NonFinite)

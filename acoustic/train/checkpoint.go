@@ -46,12 +46,14 @@ type State struct {
 	BestWER  float64 // best dev WER so far; meaningful when HasBest
 	BestCER  float64
 	BestStep int
+	BestSets []SetScore `json:",omitempty"` // per dev manifest at BestStep, when there are several
 	HasBest  bool
 	BadEvals int // evaluations since the best one, for early stopping
 
 	Elapsed      float64 // seconds of training, summed over runs
 	AudioSeconds float64 // seconds of audio trained on, summed over runs
 	NonFinite    int     // updates skipped for a non-finite gradient
+	BadFiles     int     // utterances left out of their batch because their audio could not be read
 	Done         bool    // training finished (all epochs, or early stop)
 	StopReason   string  // why it finished: "finished" or "early stop"
 

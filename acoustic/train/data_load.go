@@ -233,6 +233,9 @@ func (l *Loader) features(ctx context.Context, ex *Example, aug *Augment, rng *r
 		return nil, fmt.Errorf("train: %s: %d×%d features, want %d mel bands", ex.Path, raw.Rows, raw.Cols, l.Features.NumMels)
 	}
 	m := &features.Matrix{Rows: raw.Rows, Cols: raw.Cols, Data: append([]float32(nil), raw.Data...)}
+	if rng == nil {
+		aug = nil
+	}
 	if aug != nil {
 		if aug.Speed > 0 {
 			s := 1 + aug.Speed*(2*rng.Float64()-1)
@@ -314,11 +317,21 @@ func addNoise(m *features.Matrix, snr float64, rng *rand.Rand) {
 	}
 }
 
-// loadBatch builds the padded batch of plan p, augmenting item k with rngs[k] when aug is non-nil.
-func (l *Loader) loadBatch(ctx context.Context, exs []*Example, p batchPlan, aug *Augment, rngs []*rand.Rand) (*Batch, error) {
+// loaded is a batch ready for the network: the examples that could be read, and what went wrong with the others.
+type loaded struct {
+	batch   *Batch   // nil when no example of the plan could be read
+	items   []int    // the plan's items that are in batch, in order
+	skipped []string // one message per example left out (unreadable or undecodable audio)
+}
+
+// loadBatch builds the padded batch of plan p, augmenting item k with rngs[k] when aug is non-nil. A file that
+// cannot be read or decoded is left out of the batch and reported in skipped, so that one bad file in a large
+// corpus does not end a long run; cancellation is an error.
+func (l *Loader) loadBatch(ctx context.Context, exs []*Example, p batchPlan, aug *Augment, rngs []*rand.Rand) (*loaded, error) {
 	f := l.Features.NumMels
-	b := &Batch{B: len(p.Items), T: p.T, F: f, FeatLens: make([]int, len(p.Items)), Labels: make([][]int, len(p.Items))}
-	mats := make([]*features.Matrix, len(p.Items))
+	out := &loaded{}
+	var mats []*features.Matrix
+	t := p.T
 	for k, i := range p.Items {
 		var rng *rand.Rand
 		if rngs != nil {
@@ -326,27 +339,37 @@ func (l *Loader) loadBatch(ctx context.Context, exs []*Example, p batchPlan, aug
 		}
 		m, err := l.features(ctx, exs[i], aug, rng, p.T)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			out.skipped = append(out.skipped, err.Error())
+			continue
 		}
-		mats[k] = m
-		b.T = max(b.T, m.Rows)
-		b.FeatLens[k] = m.Rows
-		b.Labels[k] = exs[i].Labels
+		mats = append(mats, m)
+		out.items = append(out.items, i)
+		t = max(t, m.Rows)
 	}
+	if len(mats) == 0 {
+		return out, nil
+	}
+	b := &Batch{B: len(mats), T: t, F: f, FeatLens: make([]int, len(mats)), Labels: make([][]int, len(mats))}
 	b.Feats = make([]float32, b.B*b.T*f)
 	for k, m := range mats {
 		copy(b.Feats[k*b.T*f:], m.Data)
+		b.FeatLens[k] = m.Rows
+		b.Labels[k] = exs[out.items[k]].Labels
 	}
-	return b, nil
+	out.batch = b
+	return out, nil
 }
 
 // prefetch loads batches 0…n−1 with build on workers goroutines, at most depth batches ahead of the consumer,
 // and hands them out in order through next. stop cancels the loading and waits for the goroutines; it must be
 // called once, after which next must not be.
-func prefetch(ctx context.Context, n, workers, depth int, build func(ctx context.Context, i int) (*Batch, error)) (next func() (*Batch, error), stop func()) {
+func prefetch[T any](ctx context.Context, n, workers, depth int, build func(ctx context.Context, i int) (T, error)) (next func() (T, error), stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	type result struct {
-		b   *Batch
+		b   T
 		err error
 	}
 	results := make([]chan result, n)
@@ -384,12 +407,13 @@ func prefetch(ctx context.Context, n, workers, depth int, build func(ctx context
 		}()
 	}
 	k := 0
-	next = func() (*Batch, error) {
+	next = func() (T, error) {
+		var zero T
 		if k >= n {
-			return nil, io.EOF
+			return zero, io.EOF
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return zero, err
 		}
 		select {
 		case r := <-results[k]:
@@ -397,7 +421,7 @@ func prefetch(ctx context.Context, n, workers, depth int, build func(ctx context
 			<-slots
 			return r.b, r.err
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return zero, ctx.Err()
 		}
 	}
 	stop = func() {

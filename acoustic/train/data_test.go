@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -499,10 +500,11 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 	want := ex.Compute(samples)
 	exs := d.flat()
 	for pass := 0; pass < 2; pass++ { // computed, then from the cache
-		b, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1, 0}, T: 112}, nil, nil)
+		ld, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1, 0}, T: 112}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		b := ld.batch
 		if b.B != 2 || b.T != 112 || b.F != 80 || b.FeatLens[0] != 98 || b.FeatLens[1] != 48 || len(b.Labels[0]) != 9 {
 			t.Fatalf("pass %d: batch %d×%d×%d lens %v", pass, b.B, b.T, b.F, b.FeatLens)
 		}
@@ -517,6 +519,21 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 			}
 		}
 	}
+	// An unreadable file is left out of its batch and reported; a batch of only such files is empty.
+	bad := append(exs, &Example{Path: filepath.Join(dir, "missing.wav"), Labels: []int{3}, Frames: 50})
+	ld, err := l.loadBatch(context.Background(), bad, batchPlan{Items: []int{2, 0}, T: 64}, nil, nil)
+	if err != nil || ld.batch == nil || ld.batch.B != 1 || !reflect.DeepEqual(ld.items, []int{0}) || len(ld.skipped) != 1 ||
+		!strings.Contains(ld.skipped[0], "missing.wav") {
+		t.Errorf("batch with a missing file: %+v, %v", ld, err)
+	}
+	if ld, err := l.loadBatch(context.Background(), bad, batchPlan{Items: []int{2}, T: 64}, nil, nil); err != nil || ld.batch != nil {
+		t.Errorf("batch of a missing file: %+v, %v", ld, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.loadBatch(ctx, bad, batchPlan{Items: []int{2}, T: 64}, nil, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled load: %v", err)
+	}
 	cached, _ := filepath.Glob(filepath.Join(dir, "cache", "*", "*"))
 	if len(cached) != 2 {
 		t.Errorf("%d cache files, want 2", len(cached))
@@ -525,11 +542,11 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 	aug := DefaultAugment()
 	aug.NoiseProb = 1
 	get := func() []float32 {
-		b, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &aug, []*rand.Rand{exampleRNG(1, 0, 0)})
+		ld, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &aug, []*rand.Rand{exampleRNG(1, 0, 0)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return b.Feats
+		return ld.batch.Feats
 	}
 	a1, a2 := get(), get()
 	if !reflect.DeepEqual(a1, a2) {

@@ -63,6 +63,9 @@ func drawCurves(path, title, ylabel string, names []string, series []plotter.XYs
 			p.Add(s)
 		}
 	}
+	if ylabel == "%" {
+		p.Y.Min = 0 // error rates read best against zero
+	}
 	p.Legend.Top = true
 	wt, err := p.WriterTo(8*vg.Inch, 4.5*vg.Inch, "png")
 	if err != nil {

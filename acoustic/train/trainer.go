@@ -92,6 +92,7 @@ type Trainer struct {
 	history  []Record
 	devExs   []*Example
 	devPlans []batchPlan
+	devSrc   []int  // source index of each dev example
 	win      window // training figures since the last metrics-log line
 	prog     progress
 	started  time.Time
@@ -187,9 +188,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if o.Schedule.Total <= 0 {
 		o.Schedule.Total = total // the cosine decay ends with the last epoch
 	}
-	if t.adam == nil { // fresh run
+	if t.adam == nil { // a fresh run; Resume sets adam
 		t.adam = NewAdam(o.Schedule, o.Clip)
-		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig}
+		optJSON, _ := json.Marshal(o)
+		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig, Options: optJSON}
 		if err := t.openMetrics(false); err != nil {
 			return Result{}, err
 		}
@@ -252,7 +254,7 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 		plans := t.plan(t.state.Epoch)
 		start := t.state.Batch
 		epoch := t.state.Epoch
-		next, stop := prefetch(ctx, len(plans)-start, o.Workers, o.Prefetch, func(ctx context.Context, i int) (*Batch, error) {
+		next, stop := prefetch(ctx, len(plans)-start, o.Workers, o.Prefetch, func(ctx context.Context, i int) (*loaded, error) {
 			bi := start + i
 			p := plans[bi]
 			var rngs []*rand.Rand
@@ -266,7 +268,7 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 		})
 		tick = time.Now()
 		for bi := start; bi < len(plans); bi++ {
-			b, err := next()
+			ld, err := next()
 			if err != nil {
 				stop()
 				if ctx.Err() != nil {
@@ -274,7 +276,12 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 				}
 				return "", err
 			}
-			losses, err := t.Net.Step(ctx, b)
+			t.reportSkipped(ld.skipped)
+			if ld.batch == nil { // nothing readable: move on, as a resumed run would
+				t.state.Batch = bi + 1
+				continue
+			}
+			losses, err := t.Net.Step(ctx, ld.batch)
 			if err != nil {
 				stop()
 				if ctx.Err() != nil {
@@ -293,7 +300,7 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 			t.state.Step++
 			t.state.Batch = bi + 1
 			var secs float64
-			for _, i := range plans[bi].Items {
+			for _, i := range ld.items {
 				secs += t.exs[i].Seconds
 			}
 			t.state.AudioSeconds += secs
@@ -411,15 +418,19 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 	if t.Dev == nil || t.Dev.Len() == 0 {
 		return false, nil
 	}
-	wer, cer, err := t.devScores(ctx)
+	wer, cer, sets, err := t.devScores(ctx)
 	if err != nil {
 		return false, err
 	}
 	rec := Record{Kind: "dev", Step: t.state.Step, Epoch: t.state.Epoch, Time: t.elapsed + time.Since(t.started).Seconds(), WER: wer, CER: cer}
+	if len(sets) > 1 {
+		rec.Sets = sets
+	}
 	t.appendRecord(rec)
 	s := &t.state
 	if !s.HasBest || wer < s.BestWER || (wer == s.BestWER && cer < s.BestCER) {
 		s.HasBest, s.BestWER, s.BestCER, s.BestStep, s.BadEvals = true, wer, cer, s.Step, 0
+		s.BestSets = rec.Sets
 		if err := t.saveModel(); err != nil {
 			return false, err
 		}
@@ -432,11 +443,17 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 	return t.Opt.Patience > 0 && s.BadEvals >= t.Opt.Patience, nil
 }
 
-// devScores decodes the dev set greedily and returns pooled WER and CER. Features come through the loader (and
-// its cache) each time rather than being kept, so a large dev set costs no memory between evaluations.
-func (t *Trainer) devScores(ctx context.Context) (wer, cer float64, err error) {
+// devScores decodes the dev set greedily and returns WER and CER pooled over all of it and per source manifest.
+// Features come through the loader (and its cache) each time rather than being kept, so a large dev set costs no
+// memory between evaluations.
+func (t *Trainer) devScores(ctx context.Context) (wer, cer float64, sets []SetScore, err error) {
 	if t.devPlans == nil {
 		t.devExs = t.Dev.flat()
+		for si, src := range t.Dev.Sources {
+			for range src.Examples {
+				t.devSrc = append(t.devSrc, si)
+			}
+		}
 		frames := make([]int, len(t.devExs))
 		items := make([]int, len(t.devExs))
 		for i, e := range t.devExs {
@@ -444,30 +461,50 @@ func (t *Trainer) devScores(ctx context.Context) (wer, cer float64, err error) {
 		}
 		t.devPlans = planEpoch(items, func(i int) int { return frames[i] }, bucketBounds(frames, t.Opt.Buckets), t.Opt.BatchSize, true, 0, 0)
 	}
-	next, stop := prefetch(ctx, len(t.devPlans), t.Opt.Workers, t.Opt.Prefetch, func(ctx context.Context, i int) (*Batch, error) {
+	next, stop := prefetch(ctx, len(t.devPlans), t.Opt.Workers, t.Opt.Prefetch, func(ctx context.Context, i int) (*loaded, error) {
 		return t.Loader.loadBatch(ctx, t.devExs, t.devPlans[i], nil, nil)
 	})
 	defer stop()
 	var w, c metrics.ErrorCounts
-	for _, p := range t.devPlans {
-		b, err := next()
+	ws := make([]metrics.ErrorCounts, len(t.Dev.Sources))
+	cs := make([]metrics.ErrorCounts, len(t.Dev.Sources))
+	for range t.devPlans {
+		ld, err := next()
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
-		out, lens, err := t.Net.LogProbs(ctx, b)
+		t.reportSkipped(ld.skipped)
+		if ld.batch == nil {
+			continue
+		}
+		out, lens, err := t.Net.LogProbs(ctx, ld.batch)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
-		if len(out) != len(p.Items) || len(lens) != len(p.Items) {
-			return 0, 0, fmt.Errorf("train: LogProbs returned %d outputs for %d utterances", len(out), len(p.Items))
+		if len(out) != len(ld.items) || len(lens) != len(ld.items) {
+			return 0, 0, nil, fmt.Errorf("train: LogProbs returned %d outputs for %d utterances", len(out), len(ld.items))
 		}
-		for u, i := range p.Items {
+		for u, i := range ld.items {
 			hyp := greedyDecode(out[u], lens[u], t.Vocabulary)
-			w.Add(metrics.AlignWords(t.devExs[i].Text, hyp).Counts)
-			c.Add(metrics.AlignChars(t.devExs[i].Text, hyp).Counts)
+			wc := metrics.AlignWords(t.devExs[i].Text, hyp).Counts
+			cc := metrics.AlignChars(t.devExs[i].Text, hyp).Counts
+			w.Add(wc)
+			c.Add(cc)
+			ws[t.devSrc[i]].Add(wc)
+			cs[t.devSrc[i]].Add(cc)
 		}
 	}
-	return w.Rate(), c.Rate(), nil
+	for i, src := range t.Dev.Sources {
+		sets = append(sets, SetScore{Name: src.Manifest, WER: ws[i].Rate(), CER: cs[i].Rate()})
+	}
+	return w.Rate(), c.Rate(), sets, nil
+}
+
+// SetScore is the greedy-decoding score of one dev manifest.
+type SetScore struct {
+	Name string  `json:"name"`
+	WER  float64 `json:"wer"`
+	CER  float64 `json:"cer"`
 }
 
 // greedyDecode is best-path CTC decoding: the most likely symbol per frame, repeats merged, blanks dropped.
@@ -489,6 +526,18 @@ func greedyDecode(logp []float32, frames int, v acoustic.Vocabulary) string {
 		prev = best
 	}
 	return strings.TrimSpace(v.Decode(ids))
+}
+
+// reportSkipped counts unreadable files and shows the first few.
+func (t *Trainer) reportSkipped(msgs []string) {
+	for _, m := range msgs {
+		t.state.BadFiles++
+		if t.state.BadFiles <= 10 {
+			t.logf("skipped: %s", m)
+		} else if t.state.BadFiles == 11 {
+			t.logf("more unreadable files skipped; the model card counts them")
+		}
+	}
 }
 
 func (t *Trainer) scoreLine() string {

@@ -28,6 +28,8 @@ type Record struct {
 	AudioPerHour float64 `json:"audio_h_per_h,omitempty"`
 	WER          float64 `json:"wer,omitempty"`
 	CER          float64 `json:"cer,omitempty"`
+	// Sets holds the scores per dev manifest when there are several (WER and CER above are pooled over them).
+	Sets []SetScore `json:"sets,omitempty"`
 }
 
 // openMetrics loads the metrics log for the curves. A resumed run drops the lines written after its checkpoint

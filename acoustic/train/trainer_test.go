@@ -566,3 +566,35 @@ func TestResumeFinished(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralDevSets: with two dev manifests the log and the card carry each one's scores and the pooled ones.
+func TestSeveralDevSets(t *testing.T) {
+	dir := t.TempDir()
+	net := newFakeNet(6)
+	net.good = []bool{true}
+	tr := newTestTrainer(dir, net)
+	src := tr.Dev.Sources[0]
+	a, b := src, src
+	a.Manifest, a.Examples = "devA.tsv", src.Examples[:4]
+	b.Manifest, b.Examples = "devB.tsv", src.Examples[4:]
+	tr.Dev = &Dataset{Sources: []Source{a, b}}
+	tr.Opt.Epochs = 1
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var dev *Record
+	for i := range tr.history {
+		if tr.history[i].Kind == "dev" {
+			dev = &tr.history[i]
+		}
+	}
+	if dev == nil || len(dev.Sets) != 2 || dev.Sets[0].Name != "devA.tsv" || dev.Sets[1].WER != 0 {
+		t.Fatalf("dev record %+v", dev)
+	}
+	card, _ := os.ReadFile(filepath.Join(dir, CardFile))
+	for _, want := range []string{"| devA.tsv | 0.00 %", "| devB.tsv | 0.00 %", "pooled"} {
+		if !bytes.Contains(card, []byte(want)) {
+			t.Errorf("card lacks %q:\n%s", want, card)
+		}
+	}
+}

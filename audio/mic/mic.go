@@ -99,17 +99,34 @@ type Config struct {
 	// Latency is the suggested input latency; 0 means the device's default low latency.
 	Latency time.Duration
 	// Buffer is how much audio the Stream holds for a reader that falls behind before it drops new audio;
-	// 0 means 2 seconds.
+	// 0 means 2 seconds, and at most 10 minutes are allowed (the buffer is allocated up front).
 	Buffer time.Duration
 	// StallTimeout is how long Read waits for audio from a running device before it gives up with ErrStalled;
-	// 0 means 2 seconds, a negative value waits forever.
+	// 0 means 5 seconds (some devices, Bluetooth headsets for one, take seconds to start), a negative value
+	// waits forever.
 	StallTimeout time.Duration
 }
 
 const (
 	defaultBuffer       = 2 * time.Second
-	defaultStallTimeout = 2 * time.Second
+	maxBuffer           = 10 * time.Minute
+	defaultStallTimeout = 5 * time.Second
 )
+
+// validate rejects settings no device could honour.
+func (c Config) validate() error {
+	if c.Rate != 0 && (c.Rate < audio.MinSourceRate || c.Rate > audio.MaxSourceRate) {
+		return fmt.Errorf("mic: sample rate %d Hz out of range (%d..%d)", c.Rate, audio.MinSourceRate,
+			audio.MaxSourceRate)
+	}
+	if c.Channels < 0 || c.Channels > audio.MaxChannels {
+		return fmt.Errorf("mic: %d channels out of range (1..%d)", c.Channels, audio.MaxChannels)
+	}
+	if c.Buffer < 0 || c.Buffer > maxBuffer {
+		return fmt.Errorf("mic: buffer of %v out of range (up to %v)", c.Buffer, maxBuffer)
+	}
+	return nil
+}
 
 // Stats counts what happened to the captured audio.
 type Stats struct {

@@ -3,6 +3,7 @@ package mic
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -250,5 +251,51 @@ func TestNoDeviceError(t *testing.T) {
 				t.Errorf("error %q does not contain %q", msg, w)
 			}
 		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		cfg  Config
+		want string // "" for valid
+	}{
+		{Config{}, ""},
+		{Config{Rate: 44100, Channels: 2, Buffer: time.Minute}, ""},
+		{Config{Rate: 999}, "sample rate 999 Hz"},
+		{Config{Rate: 400000}, "sample rate 400000 Hz"},
+		{Config{Channels: -1}, "-1 channels"},
+		{Config{Channels: 257}, "257 channels"},
+		{Config{Buffer: -time.Second}, "buffer of -1s"},
+		{Config{Buffer: time.Hour}, "buffer of 1h0m0s"},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.validate()
+		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%+v.validate() = %v, want %q", tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// BenchmarkRead measures the conversion cost in Read: one op is one second of device audio taken from the
+// buffer, downmixed and resampled to 16 kHz.
+func BenchmarkRead(b *testing.B) {
+	for _, tt := range []struct{ rate, channels int }{{16000, 1}, {44100, 1}, {48000, 2}} {
+		b.Run(fmt.Sprintf("%d_%dch", tt.rate, tt.channels), func(b *testing.B) {
+			x := tone(tt.rate, tt.rate, tt.channels)
+			s := newStream(Device{Name: "fake"}, tt.rate, tt.channels, Config{Buffer: 2 * time.Second})
+			buf := make([]float32, 1600)
+			ctx := context.Background()
+			b.SetBytes(int64(4 * len(x)))
+			for b.Loop() {
+				feed(s, x, 480)
+				for got := 0; got < audio.SampleRate-100; {
+					n, err := s.Read(ctx, buf)
+					if err != nil {
+						b.Fatal(err)
+					}
+					got += n
+				}
+			}
+		})
 	}
 }

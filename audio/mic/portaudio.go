@@ -31,7 +31,8 @@ func initialize() error {
 	return nil
 }
 
-// Devices lists the audio input devices PortAudio can open, in PortAudio's order.
+// Devices lists the audio input devices PortAudio can open, in PortAudio's order. PortAudio scans for devices
+// when it is first initialised: while a Stream is open, devices plugged in since do not show.
 func Devices() ([]Device, error) {
 	paMu.Lock()
 	defer paMu.Unlock()
@@ -78,12 +79,8 @@ func inputDevices() ([]Device, []*portaudio.DeviceInfo, error) {
 //
 // A device that does not exist gives a *NoDeviceError listing the input devices there are.
 func Open(cfg Config) (*Stream, error) {
-	if cfg.Rate != 0 && (cfg.Rate < audio.MinSourceRate || cfg.Rate > audio.MaxSourceRate) {
-		return nil, fmt.Errorf("mic: sample rate %d Hz out of range (%d..%d)", cfg.Rate, audio.MinSourceRate,
-			audio.MaxSourceRate)
-	}
-	if cfg.Channels < 0 || cfg.Channels > audio.MaxChannels {
-		return nil, fmt.Errorf("mic: %d channels out of range (1..%d)", cfg.Channels, audio.MaxChannels)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 
 	paMu.Lock()

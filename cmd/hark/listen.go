@@ -74,8 +74,9 @@ func listDevices(e *env) error {
 // transcribeMic is where live recognition goes. RECOGNITION SEAM: open the stream as recordMic does, then run
 // captureMic with the streaming recognizer's Accept (Recognizer.NewStream) as the consumer, printing partial
 // and final results as they come; on ctx's end or a capture error, flush the recognizer so that the last
-// utterance is printed, and report drops with reportDrops(e, s.Stats(), s.DeviceRate()). Until the streaming recognizer exists, it opens the
-// device (so that device errors show) and then says that transcription is not there yet.
+// utterance is printed, and report drops with reportDrops(e, s.Stats(), s.DeviceRate()). Until the streaming
+// recognizer exists, it opens the device (so that device errors show) and then says that transcription is not
+// there yet.
 func transcribeMic(ctx context.Context, e *env, cfg mic.Config) error {
 	s, err := mic.Open(cfg)
 	if err != nil {

@@ -61,7 +61,7 @@ func defaultCacheDir(sub string) string {
 func runTrain(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "train", "--train MANIFEST[:WEIGHT][,...] [--dev MANIFEST | --holdout FRACTION] [flags]")
 	trainSpec := fs.String("train", "", "training manifests, comma-separated, each with an optional :weight (TSV, DeepSpeech CSV or a LibriSpeech folder)")
-	devSpec := fs.String("dev", "", "dev manifest for WER/CER, early stopping and choosing the model kept")
+	devSpec := fs.String("dev", "", "dev manifests, comma-separated, for WER/CER, early stopping and choosing the model kept (by the WER pooled over all of them)")
 	holdout := fs.Float64("holdout", 0, "without --dev: hold out this fraction of the training utterances (chosen by file path) as the dev set, listed in OUT/holdout.tsv")
 	configSpec := fs.String("config", "default", "model configuration: a preset (default, small, tiny) or a JSON file of acoustic.Config")
 	name := fs.String("name", "", "run name (default: the folder of the first training manifest)")
@@ -172,7 +172,14 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	devName := *devSpec
 	switch {
 	case *devSpec != "":
-		if devSet, err = train.LoadDataset(ctx, []train.ManifestSpec{{Path: *devSpec, Weight: 1}}, dataCfg); err != nil {
+		devSpecs, err := train.ParseManifestSpecs(*devSpec)
+		if err != nil {
+			return err
+		}
+		for i := range devSpecs {
+			devSpecs[i].Weight = 1 // weights mean nothing for scoring
+		}
+		if devSet, err = train.LoadDataset(ctx, devSpecs, dataCfg); err != nil {
 			return err
 		}
 	case *holdout > 0:

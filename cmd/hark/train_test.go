@@ -110,4 +110,18 @@ func TestTrainEndToEnd(t *testing.T) {
 	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") {
 		t.Errorf("fine-tuning card:\n%s", card)
 	}
+
+	// Two dev manifests are scored separately and pooled.
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	dev2 := writeToyCorpus(t, sub, 3)
+	two := []string{"train", "--train", manifest, "--dev", manifest + "," + dev2, "--config", "tiny", "--epochs", "1",
+		"--batch", "8", "--out", filepath.Join(dir, "two"), "--cache", "", "-t", "1"}
+	if code, stdout, stderr := runHark(t, nil, two...); code != 0 {
+		t.Fatalf("two dev sets = %d\n%s\n%s", code, stdout, stderr)
+	}
+	card, _ = os.ReadFile(filepath.Join(dir, "two", train.CardFile))
+	if !strings.Contains(string(card), "pooled") || !strings.Contains(string(card), dev2) {
+		t.Errorf("card with two dev sets:\n%s", card)
+	}
 }

@@ -135,7 +135,7 @@ func ReadARPA(ctx context.Context, r io.Reader, name string) (*Model, error) {
 			if err := sc.Err(); err != nil {
 				return nil, &FormatError{File: name, Line: line, Problem: "read failed", Err: err}
 			}
-			return nil, bad("no \\data\\ section: not an ARPA file")
+			return nil, &FormatError{File: name, Problem: "no \\data\\ section: not an ARPA file"}
 		}
 		if t == `\data\` {
 			break

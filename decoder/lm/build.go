@@ -116,6 +116,9 @@ type multiFile struct {
 }
 
 func (m *multiFile) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for {
 		if m.r == nil {
 			if m.sep {
