@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/features"
 )
 
 // A checkpoint file is
@@ -61,7 +62,10 @@ type State struct {
 	DataHash string
 	// ModelConfig is the JSON of the acoustic.Config being trained; Options the training options.
 	ModelConfig json.RawMessage `json:",omitempty"`
-	Options     json.RawMessage `json:",omitempty"`
+	// Features and Vocabulary complete the model description, so a resumed run rebuilds exactly this network.
+	Features   *features.Config `json:",omitempty"`
+	Vocabulary []string         `json:",omitempty"`
+	Options    json.RawMessage  `json:",omitempty"`
 }
 
 // Checkpoint is a training snapshot: the parameters, the optimiser's moments and the State.

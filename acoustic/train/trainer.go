@@ -191,7 +191,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if t.adam == nil { // a fresh run; Resume sets adam
 		t.adam = NewAdam(o.Schedule, o.Clip)
 		optJSON, _ := json.Marshal(o)
-		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig, Options: optJSON}
+		feat := t.Loader.Features
+		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig, Options: optJSON,
+			Features: &feat, Vocabulary: t.Vocabulary.Symbols}
 		if err := t.openMetrics(false); err != nil {
 			return Result{}, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/train"
 	"github.com/harkspeech/hark/corpus"
+	"github.com/harkspeech/hark/features"
 )
 
 // modelPresets are the named model configurations --config accepts besides a JSON file.
@@ -93,7 +94,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *trainSpec == "" || (*devSpec != "" && *holdout > 0) || *holdout < 0 || *holdout >= 1 {
+	if fs.NArg() > 0 || *trainSpec == "" || (*devSpec != "" && *holdout > 0) || *holdout < 0 || *holdout >= 1 ||
+		*speed < 0 || *speed >= 0.5 || *noise < 0 || *noise > 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -115,16 +117,13 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	ckPath := filepath.Join(*out, train.CheckpointFile)
 
-	// The network: from the checkpoint's configuration when resuming, else from --init or --config.
+	// The network: from the checkpoint's description when resuming (its weights are then overwritten by the
+	// checkpoint's), else from --init or --config.
 	var ck *train.Checkpoint
-	var cfg acoustic.Config
 	var net train.Net
 	if *resume {
 		if ck, err = train.ReadCheckpoint(ckPath); err != nil {
 			return fmt.Errorf("--resume: %w", err)
-		}
-		if err := json.Unmarshal(ck.State.ModelConfig, &cfg); err != nil {
-			return fmt.Errorf("--resume: %s: model configuration: %w", ckPath, err)
 		}
 	} else if _, err := os.Stat(ckPath); err == nil {
 		return fmt.Errorf("%s already holds a run: add --resume to continue it, or choose another --out or --name", *out)
@@ -135,22 +134,41 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if ck != nil && !sameConfig(m.Config, cfg) {
-			return fmt.Errorf("--init %s has another configuration than the checkpoint", *initModel)
+		if net, err = train.NetFromModel(m); err != nil {
+			return err
 		}
-		cfg = m.Config
-		net, err = train.NetFromModel(m)
+	case ck != nil:
+		var cfg acoustic.Config
+		if err := json.Unmarshal(ck.State.ModelConfig, &cfg); err != nil {
+			return fmt.Errorf("--resume: %s does not describe its model", ckPath)
+		}
+		feat, vocab := features.DefaultConfig(), acoustic.EnglishVocabulary()
+		feat.NumMels = cfg.NumMels
+		if ck.State.Features != nil {
+			feat = *ck.State.Features
+		}
+		if len(ck.State.Vocabulary) > 0 {
+			vocab.Symbols = ck.State.Vocabulary
+		}
+		m, err := acoustic.NewModel(cfg, vocab, feat, int64(*seed))
 		if err != nil {
+			return fmt.Errorf("--resume: %s: %w", ckPath, err)
+		}
+		if net, err = train.NetFromModel(m); err != nil {
 			return err
 		}
-	case ck == nil:
-		if cfg, err = loadModelConfig(*configSpec); err != nil {
-			return err
-		}
-		fallthrough
 	default:
-		net, err = train.NewNet(cfg, int64(*seed))
+		cfg, err := loadModelConfig(*configSpec)
 		if err != nil {
+			return err
+		}
+		feat := features.DefaultConfig()
+		feat.NumMels = cfg.NumMels
+		m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, int64(*seed))
+		if err != nil {
+			return err
+		}
+		if net, err = train.NetFromModel(m); err != nil {
 			return err
 		}
 	}
@@ -160,6 +178,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	model := net.Model()
+	cfg := model.Config
 	cfgJSON, _ := json.Marshal(cfg)
 
 	dataCfg := train.DataConfig{Vocabulary: model.Vocabulary, Features: model.Features, OutFrames: cfg.OutFrames,
@@ -254,12 +273,6 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "time limit reached: continue with the same command and --resume")
 	}
 	return nil
-}
-
-func sameConfig(a, b acoustic.Config) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
 }
 
 func seconds(exs []train.Example) float64 {

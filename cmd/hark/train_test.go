@@ -54,6 +54,8 @@ func TestTrainFlags(t *testing.T) {
 		{[]string{"train", "--train", manifest, "--dev", manifest, "--holdout", "0.1"}, 2, "usage"},
 		{[]string{"train", "--train", manifest, "--holdout", "1"}, 2, "usage"},
 		{[]string{"train", "--train", manifest, "extra"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--speed", "0.7"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--noise", "2"}, 2, "usage"},
 		{[]string{"train", "--train", manifest, "--config", "huge", "--out", filepath.Join(dir, "r1")}, 1, "neither a preset"},
 		{[]string{"train", "--train", manifest, "--config", "tiny", "--freeze", "lstm", "--out", filepath.Join(dir, "r2")}, 1, "matches no parameter"},
 		{[]string{"train", "--train", manifest + ":-2"}, 1, "must be positive"},
