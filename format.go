@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/harkspeech/hark/internal/atomicfile"
 )
 
 // Format is an output format for transcripts.
@@ -88,31 +89,12 @@ func WriteResult(w io.Writer, f Format, r Result) error {
 
 // WriteFile writes r in format f to the file at path atomically: into a temporary file in the same directory,
 // renamed over path only once complete, so a crash or a full disk never leaves a half-written transcript.
-func WriteFile(path string, f Format, r Result) (err error) {
+func WriteFile(path string, f Format, r Result) error {
 	if !f.valid() {
 		return fmt.Errorf("write %s: unknown output format %q", path, string(f))
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file private; a transcript is as readable as any file os.Create makes (umask aside).
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = WriteResult(tmp, f, r); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	// A transcript is as readable as any file os.Create makes (umask aside).
+	if err := atomicfile.Write(path, func(w io.Writer) error { return WriteResult(w, f, r) }, 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/harkspeech/hark/internal/atomicfile"
 )
 
 // ParseTSV reads a TSV manifest from r. name is the manifest's path: it names the file in problems, and relative
@@ -137,26 +138,7 @@ func WriteTSVFile(path string, utts []Utterance) error {
 
 // WriteFileAtomic writes data to path through a synced temporary file in the same folder and a rename.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("corpus: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteBytes(path, data, 0o644); err != nil {
 		return fmt.Errorf("corpus: writing %s: %w", path, err)
 	}
 	return nil

@@ -166,7 +166,7 @@ func (p *plainNet) step() error {
 // primitives, with gorgonia's default pure-Go BLAS (the "plain gorgonia" of the issue, ~2.0 s in
 // ../shared/notes/engine.md) and, in cgo builds, with OpenBLAS. The graph and machine are built once (the
 // bucketed best case for this baseline); that one-off cost is reported as "s-build". Each sub-benchmark builds
-// a graph of ~25k nodes (about a minute and 5 GB), so run it with a small -benchtime.
+// a graph with the GRU unrolled over every step (half a minute and ~5 GB), so run it with a small -benchtime.
 func BenchmarkTrainStepPlain(b *testing.B) {
 	cfg := acoustic.DefaultConfig()
 	batch := benchBatch(cfg)

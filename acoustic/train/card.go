@@ -36,7 +36,12 @@ func (t *Trainer) writeCard() error {
 	}
 	fmt.Fprintf(&b, "# Hark acoustic model: %s\n\n", name)
 	fmt.Fprintf(&b, "Written by `hark train` on %s.", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	if t.Card.CommandLine != "" {
+	if s.Command != "" {
+		fmt.Fprintf(&b, " Command:\n\n    %s\n", s.Command)
+		if t.Card.CommandLine != "" && t.Card.CommandLine != s.Command {
+			fmt.Fprintf(&b, "\nlast continued with:\n\n    %s\n", t.Card.CommandLine)
+		}
+	} else if t.Card.CommandLine != "" {
 		fmt.Fprintf(&b, " Command:\n\n    %s\n", t.Card.CommandLine)
 	}
 	b.WriteString("\n## Scores\n\n")

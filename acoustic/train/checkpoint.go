@@ -58,6 +58,8 @@ type State struct {
 	Done         bool    // training finished (all epochs, or early stop)
 	StopReason   string  // why it finished: "finished" or "early stop"
 
+	Command string // the command line that started the run
+
 	// DataHash identifies the training data and batching; resuming with other data would not continue exactly.
 	DataHash string
 	// ModelConfig is the JSON of the acoustic.Config being trained; Options the training options.

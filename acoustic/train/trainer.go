@@ -193,7 +193,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		optJSON, _ := json.Marshal(o)
 		feat := t.Loader.Features
 		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig, Options: optJSON,
-			Features: &feat, Vocabulary: t.Vocabulary.Symbols}
+			Features: &feat, Vocabulary: t.Vocabulary.Symbols, Command: t.Card.CommandLine}
 		if err := t.openMetrics(false); err != nil {
 			return Result{}, err
 		}

@@ -53,7 +53,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	alpha := fs.Float64("alpha", 0.5, "language-model weight")
 	beta := fs.Float64("beta", 1.0, "word bonus")
 	beam := fs.Int("beam", 0, "beam width; 0 decodes greedily unless --lm is given (then 64)")
-	perUtt := fs.Bool("per-utt", false, "print each utterance's alignment with its errors")
+	perUtt := fs.Bool("per-utt", false, "print the word alignment of every utterance with errors")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	limit := fs.Int("limit", 0, "score only the first N utterances")
 	threads := fs.Int("t", 1, "utterances decoded in parallel (RTF is per thread)")
@@ -151,7 +151,7 @@ feed:
 		busy += r.busy
 		s.Words.Add(r.words.Counts)
 		s.Chars.Add(r.chars)
-		if *perUtt {
+		if *perUtt && (r.words.Counts.Errors() > 0 || r.chars.Errors() > 0) {
 			fmt.Fprintf(e.stdout, "%s\n%s\n", utts[i].Path, r.words.Format())
 		}
 	}

@@ -53,6 +53,7 @@ func commands() []command {
 		{"spectrogram", "draw the log-mel spectrogram of an audio file as a PNG", runSpectrogram},
 		{"synth", "generate a labelled synthetic speech corpus", runSynth},
 		{"train", "train or fine-tune an acoustic model", runTrain},
+		{"transcribe", "transcribe audio files to text, subtitles or JSON", runTranscribe},
 		{"version", "print the hark version", runVersion},
 	}
 }

@@ -100,7 +100,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	if *threads > 0 {
-		runtime.GOMAXPROCS(*threads)
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
 	}
 	specs, err := train.ParseManifestSpecs(*trainSpec)
 	if err != nil {
@@ -198,7 +198,9 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		for i := range devSpecs {
 			devSpecs[i].Weight = 1 // weights mean nothing for scoring
 		}
-		if devSet, err = train.LoadDataset(ctx, devSpecs, dataCfg); err != nil {
+		devCfg := dataCfg
+		devCfg.MaxSeconds = 0 // score every dev utterance, however long
+		if devSet, err = train.LoadDataset(ctx, devSpecs, devCfg); err != nil {
 			return err
 		}
 	case *holdout > 0:
@@ -226,6 +228,11 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	if devSet != nil {
 		fmt.Fprintf(e.stderr, "dev: %s, %d utterances (%.2f h)\n", devName, devSet.Len(), devSet.Seconds()/3600)
+		for _, s := range devSet.Sources {
+			if len(s.Skipped) > 0 {
+				fmt.Fprintf(e.stderr, "dev %s: left out %s\n", s.Manifest, skippedString(s.Skipped))
+			}
+		}
 	}
 
 	var aug *train.Augment

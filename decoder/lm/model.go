@@ -227,6 +227,12 @@ func (m *Model) validate(name string) error {
 			return bad("special word id %d out of range", id)
 		}
 	}
+	// Word arrays first: checking level k's child ranges reads level k+1's words.
+	for k := 1; k < len(m.levels); k++ {
+		if len(m.levels[k].word) != len(m.levels[k].prob) {
+			return bad("%d-gram arrays have inconsistent lengths", k+1)
+		}
+	}
 	for k := range m.levels {
 		lv := &m.levels[k]
 		n := len(lv.prob)
@@ -251,7 +257,7 @@ func (m *Model) validate(name string) error {
 			next := m.levels[k+1].word
 			for i := 0; i < n; i++ {
 				lo, hi := lv.child[i], lv.child[i+1]
-				if hi < lo {
+				if hi < lo || int(hi) > nextN {
 					return bad("%d-gram child ranges are not increasing", k+1)
 				}
 				for j := lo; j < hi; j++ {
@@ -265,9 +271,6 @@ func (m *Model) validate(name string) error {
 			}
 		} else if lv.bow != nil || lv.child != nil {
 			return bad("highest order has back-off data")
-		}
-		if k > 0 && len(lv.word) != n {
-			return bad("%d-gram arrays have inconsistent lengths", k+1)
 		}
 	}
 	return nil

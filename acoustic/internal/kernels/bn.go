@@ -105,48 +105,71 @@ func (n BN) apply(x, y, gamma, beta, mean, invstd []float32) {
 
 // Backward computes dx (overwritten; zero on padding rows), and dgamma, dbeta (overwritten) from dy, given the
 // layer's input x, output y and the mean and invstd left by ForwardTrain.
+//
+// With g the gradient through the clipped ReLU, a = γ/σ and x̂ = (x−μ)/σ,
+// dx = a·(g − mean(g) − x̂·mean(g·x̂)), which is a·g + c0 + c1·x per channel.
 func (n BN) Backward(x, y, dy, gamma, mean, invstd, dx, dgamma, dbeta []float32) {
 	c := n.C
-	sdy := make([]float64, c)  // Σ dŷ over valid rows (pre-ReLU gradient)
-	sdyx := make([]float64, c) // Σ dŷ·x̂
+	sg := make([]float64, c)  // Σ g over valid rows
+	sgx := make([]float64, c) // Σ g·(x−μ), centred so that a large mean cannot cancel it away
+	rowG := make([]float32, c)
+	rowGX := make([]float32, c)
 	count := 0
+	clear(dx[:n.B*n.RowsPer*c])
 	for b := 0; b < n.B; b++ {
 		off := b * n.RowsPer * c
+		// Accumulate each block in float32 rows of bounded length, then in float64.
 		for r := 0; r < n.Valid[b]; r++ {
 			o := off + r*c
-			for j := 0; j < c; j++ {
-				g := dy[o+j]
-				if yv := y[o+j]; yv <= 0 || yv >= ReluClip {
+			xr, yr, dyr, gr := x[o:o+c], y[o:o+c], dy[o:o+c], dx[o:o+c]
+			for j := range gr {
+				g := dyr[j]
+				if yv := yr[j]; yv <= 0 || yv >= ReluClip {
 					g = 0
 				}
-				xh := (x[o+j] - mean[j]) * invstd[j]
-				sdy[j] += float64(g)
-				sdyx[j] += float64(g) * float64(xh)
+				gr[j] = g // dx holds g until the second pass
+				rowG[j] += g
+				rowGX[j] += g * (xr[j] - mean[j])
 			}
+			if r%64 == 63 {
+				for j := range rowG {
+					sg[j] += float64(rowG[j])
+					sgx[j] += float64(rowGX[j])
+					rowG[j], rowGX[j] = 0, 0
+				}
+			}
+		}
+		for j := range rowG {
+			sg[j] += float64(rowG[j])
+			sgx[j] += float64(rowGX[j])
+			rowG[j], rowGX[j] = 0, 0
 		}
 		count += n.Valid[b]
 	}
+	a := make([]float32, c)
+	c0 := make([]float32, c)
+	c1 := make([]float32, c)
 	for j := 0; j < c; j++ {
-		dgamma[j] = float32(sdyx[j])
-		dbeta[j] = float32(sdy[j])
+		m, is := float64(mean[j]), float64(invstd[j])
+		sgxh := sgx[j] * is // Σ g·x̂
+		dgamma[j] = float32(sgxh)
+		dbeta[j] = float32(sg[j])
+		if count == 0 {
+			continue
+		}
+		aj := float64(gamma[j]) * is
+		mg, mgx := sg[j]/float64(count), sgxh/float64(count)
+		a[j] = float32(aj)
+		c1[j] = float32(-aj * is * mgx)
+		c0[j] = float32(-aj*mg + aj*is*mgx*m)
 	}
-	clear(dx[:n.B*n.RowsPer*c])
-	if count == 0 {
-		return
-	}
-	inv := 1 / float64(count)
 	for b := 0; b < n.B; b++ {
 		off := b * n.RowsPer * c
 		for r := 0; r < n.Valid[b]; r++ {
 			o := off + r*c
-			for j := 0; j < c; j++ {
-				g := dy[o+j]
-				if yv := y[o+j]; yv <= 0 || yv >= ReluClip {
-					g = 0
-				}
-				xh := float64((x[o+j] - mean[j]) * invstd[j])
-				d := float64(gamma[j]*invstd[j]) * (float64(g) - inv*sdy[j] - xh*inv*sdyx[j])
-				dx[o+j] = float32(d)
+			xr, gr := x[o:o+c], dx[o:o+c]
+			for j := range gr {
+				gr[j] = a[j]*gr[j] + c0[j] + c1[j]*xr[j]
 			}
 		}
 	}

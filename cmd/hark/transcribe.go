@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/audio"
+	"github.com/harkspeech/hark/decoder"
+)
+
+// progressMin is the input length, in seconds, from which a progress bar is shown on a terminal.
+const progressMin = 60
+
+// transcribeFlags are the settings of one `hark transcribe` run.
+type transcribeFlags struct {
+	model, lm    string
+	noLM, greedy bool
+	stream       bool
+	beam         int
+	alpha, beta  float64
+	hot          []decoder.HotWord
+	format       string
+	outDir       string
+	jobs         int
+	nbest        int
+	threads      int
+}
+
+// runTranscribe transcribes audio files:
+//
+//	hark transcribe talk.wav                      # the text, with the embedded model
+//	hark transcribe -f srt -o subs/ *.mp3         # subs/NAME.mp3.srt for each input
+//	hark transcribe -m model.hark --lm en.lm -f jsonl -j 4 a.wav b.flac
+func runTranscribe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "transcribe", "[flags] FILE... (- for standard input)")
+	var f transcribeFlags
+	fs.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
+	fs.StringVar(&f.model, "model", "", "same as -m")
+	fs.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
+	fs.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
+	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
+	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
+	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	fs.Func("hotword", "boost a word or phrase: `PHRASE:BOOST`, e.g. \"new york:3\" (repeatable)", func(s string) error {
+		h, err := decoder.ParseHotWord(s)
+		if err == nil {
+			f.hot = append(f.hot, h)
+		}
+		return err
+	})
+	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv")
+	fs.StringVar(&f.format, "format", "txt", "same as -f")
+	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output")
+	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
+	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
+	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
+	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments")
+	fs.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	format, ferr := hark.ParseFormat(f.format)
+	switch {
+	case len(files) == 0:
+		fs.Usage()
+		return errUsage
+	case ferr != nil:
+		fmt.Fprintf(e.stderr, "hark transcribe: %v\n", ferr)
+		return errUsage
+	case f.jobs < 1 || f.threads < 1 || f.nbest < 1 || f.beam < 1:
+		fmt.Fprintln(e.stderr, "hark transcribe: -j, -t, --nbest and --beam must be at least 1")
+		return errUsage
+	case f.noLM && f.lm != "":
+		fmt.Fprintln(e.stderr, "hark transcribe: --lm and --no-lm contradict each other")
+		return errUsage
+	}
+	stdin := 0
+	for _, p := range files {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		fmt.Fprintln(e.stderr, "hark transcribe: standard input (-) can be read only once")
+		return errUsage
+	}
+	if f.outDir != "" {
+		if st, err := os.Stat(f.outDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("-o %s: not a directory", f.outDir)
+		}
+	}
+	rec, err := f.recognizer()
+	if err != nil {
+		return err
+	}
+	return transcribeFiles(ctx, e, rec, f, format, files)
+}
+
+// parseInterleaved parses flags that may come before, between or after the file arguments ("--" ends the
+// flags), and returns the files.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(files, rest...), nil
+		}
+		if len(rest) == 0 {
+			return files, nil
+		}
+		files, args = append(files, rest[0]), rest[1:]
+	}
+}
+
+// recognizer loads the model the flags name.
+func (f *transcribeFlags) recognizer() (*hark.Recognizer, error) {
+	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta),
+		hark.WithNBest(f.nbest), hark.WithThreads(f.threads)}
+	for _, h := range f.hot {
+		opts = append(opts, hark.WithHotWord(h.Phrase, h.Boost))
+	}
+	switch {
+	case f.noLM:
+		opts = append(opts, hark.WithoutLM())
+	case f.lm != "":
+		opts = append(opts, hark.WithLM(f.lm))
+	}
+	if f.greedy {
+		opts = append(opts, hark.WithGreedy())
+	}
+	if f.model == "" {
+		return hark.Default(opts...)
+	}
+	return hark.Load(f.model, opts...)
+}
+
+// outcome is one input's transcript, or why there is none.
+type outcome struct {
+	res hark.Result
+	err error
+}
+
+// transcribeFiles transcribes files on f.jobs workers and writes each result as soon as it and every earlier
+// input are done, so the output is in input order and the same for any -j.
+func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transcribeFlags, format hark.Format, files []string) error {
+	done := make([]chan outcome, len(files))
+	for i := range done {
+		done[i] = make(chan outcome, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(f.jobs, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				res, err := transcribeOne(ctx, e, rec, f, files[i], f.jobs == 1)
+				done[i] <- outcome{res, err}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+
+	enc := hark.NewEncoder(e.stdout, format)
+	failed := 0
+	for i, path := range files {
+		var o outcome
+		select {
+		case o = <-done[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if o.err != nil {
+			failed++
+			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, o.err))
+			// A damaged file still gives what was recognised before the damage.
+			var fe *audio.FormatError
+			if !errors.As(o.err, &fe) || o.res.Duration == 0 {
+				continue
+			}
+		}
+		if err := writeOutcome(enc, f.outDir, format, path, o.res); err != nil {
+			failed++
+			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, err))
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		if len(files) > 1 {
+			fmt.Fprintf(e.stderr, "hark transcribe: %d of %d files failed\n", failed, len(files))
+		}
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// writeOutcome writes one result to its own file under dir, or to the shared encoder.
+func writeOutcome(enc *hark.Encoder, dir string, format hark.Format, path string, res hark.Result) error {
+	if dir == "" {
+		return enc.Encode(res)
+	}
+	return hark.WriteFile(hark.OutputPath(dir, path, format), format, res)
+}
+
+// errorNaming makes sure an error message names the file it is about.
+func errorNaming(path string, err error) string {
+	if path == "-" {
+		path = "stdin"
+	}
+	if msg := err.Error(); strings.Contains(msg, path) {
+		return msg
+	}
+	return path + ": " + err.Error()
+}
+
+// transcribeOne transcribes one input; bar allows a progress bar (never with several files at once, whose
+// bars would fight over the line).
+func transcribeOne(ctx context.Context, e *env, rec *hark.Recognizer, f transcribeFlags, path string, bar bool) (hark.Result, error) {
+	var in io.Reader
+	name := path
+	if path == "-" {
+		in, name = e.stdin, "stdin"
+	} else {
+		file, err := os.Open(path)
+		if err != nil {
+			return hark.Result{File: path}, err
+		}
+		defer file.Close()
+		in = file
+	}
+	var progress func(done, total float64)
+	if bar {
+		p := newProgress(e.stderr, path)
+		defer p.finish()
+		progress = p.update
+	}
+	if f.stream {
+		return rec.TranscribeStream(ctx, in, name, hark.DefaultEndpointConfig(), progress)
+	}
+	return rec.TranscribeReader(ctx, in, name, progress)
+}
+
+// progress draws a bar on w for an input longer than progressMin seconds, if w is a terminal.
+type progress struct {
+	w    io.Writer
+	name string
+	tty  bool
+	bar  *progressbar.ProgressBar
+}
+
+func newProgress(w io.Writer, name string) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, name: name, tty: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) update(done, total float64) {
+	if !p.tty || total < progressMin {
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions64(int64(total),
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(p.name),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	_ = p.bar.Set64(int64(done))
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,306 @@
+package hark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/decoder"
+	"github.com/harkspeech/hark/decoder/lm"
+	"github.com/harkspeech/hark/features"
+)
+
+// Decoding defaults: the beam width of the decoder package, and the language-model weight and word bonus
+// `hark eval` uses; tune them for a model and LM with `hark lm tune`.
+const (
+	DefaultBeam  = 64
+	DefaultAlpha = 0.5
+	DefaultBeta  = 1.0
+)
+
+// wholeBelow is the input length, in seconds, under which Transcribe recognises an input whole rather than
+// through the VAD (which misses clips that are all speech).
+const wholeBelow = 1.0
+
+// A Recognizer turns speech into text with one acoustic model and one decoder configuration. It is immutable
+// after Load and safe for concurrent use: Transcribe may run on many inputs at once, and each Stream keeps its
+// own state.
+type Recognizer struct {
+	model   *acoustic.Model
+	ext     *features.Extractor
+	vocab   decoder.Vocabulary
+	dec     *decoder.Decoder // nil: greedy decoding
+	frame   float64          // seconds per output frame
+	nbest   int
+	threads int
+	vad     VADConfig
+}
+
+// settings collects the Options before the Recognizer is built.
+type settings struct {
+	lmPath  string
+	lm      *lm.Model
+	lmSet   bool // an LM option was given: the default model's own LM is not loaded
+	noLM    bool
+	beam    int
+	alpha   float64
+	beta    float64
+	hot     []decoder.HotWord
+	nbest   int
+	threads int
+	greedy  bool
+	vad     VADConfig
+}
+
+// An Option configures a Recognizer.
+type Option func(*settings)
+
+// WithLM decodes with the word language model in the file at path (Hark's binary format or ARPA, plain or
+// gzip).
+func WithLM(path string) Option {
+	return func(s *settings) { s.lmPath, s.lm, s.noLM, s.lmSet = path, nil, false, true }
+}
+
+// WithLMModel decodes with an already loaded language model.
+func WithLMModel(m *lm.Model) Option {
+	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = m, "", m == nil, true }
+}
+
+// WithoutLM decodes without a language model, even the default model's.
+func WithoutLM() Option {
+	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = nil, "", true, true }
+}
+
+// WithBeam sets the beam width of the search (DefaultBeam when n ≤ 0).
+func WithBeam(n int) Option { return func(s *settings) { s.beam = n } }
+
+// WithAlpha sets the weight of the language model's log-probability (DefaultAlpha).
+func WithAlpha(a float64) Option { return func(s *settings) { s.alpha = a } }
+
+// WithBeta sets the bonus per word (DefaultBeta), which balances the language model's bias towards fewer words.
+func WithBeta(b float64) Option { return func(s *settings) { s.beta = b } }
+
+// WithHotWord encourages phrase (one or more words) by adding boost, in natural-log units, to every
+// hypothesis that contains it. It may be given several times.
+func WithHotWord(phrase string, boost float64) Option {
+	return func(s *settings) { s.hot = append(s.hot, decoder.HotWord{Phrase: phrase, Boost: boost}) }
+}
+
+// WithNBest asks for the n best whole-input transcripts in Result.Alternatives (n ≤ 1: none).
+func WithNBest(n int) Option { return func(s *settings) { s.nbest = n } }
+
+// WithThreads lets Transcribe recognise up to n speech segments of one input at once (default 1). Results do
+// not depend on n.
+func WithThreads(n int) Option { return func(s *settings) { s.threads = n } }
+
+// WithGreedy decodes by taking the most probable symbol of each frame: several times faster than the beam
+// search, a little less accurate, and without language model, hot words or n-best lists.
+func WithGreedy() Option { return func(s *settings) { s.greedy = true } }
+
+// WithVAD sets how Transcribe cuts long inputs into speech segments (DefaultVADConfig).
+func WithVAD(cfg VADConfig) Option { return func(s *settings) { s.vad = cfg } }
+
+// Load returns a Recognizer for the acoustic model file at path.
+func Load(path string, opts ...Option) (*Recognizer, error) {
+	m, err := acoustic.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return LoadModel(m, opts...)
+}
+
+// LoadModel returns a Recognizer for an acoustic model already in memory. The model must not change while the
+// Recognizer is in use.
+func LoadModel(m *acoustic.Model, opts ...Option) (*Recognizer, error) {
+	s := settings{alpha: DefaultAlpha, beta: DefaultBeta}
+	for _, o := range opts {
+		o(&s)
+	}
+	return newRecognizer(m, s)
+}
+
+func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
+	if m == nil {
+		return nil, errors.New("hark: nil acoustic model")
+	}
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("hark: %w", err)
+	}
+	ext, err := features.New(m.Features)
+	if err != nil {
+		return nil, fmt.Errorf("hark: model's feature config: %w", err)
+	}
+	if m.Features.NumMels != m.Config.NumMels {
+		return nil, fmt.Errorf("hark: model wants %d mels, its feature config gives %d", m.Config.NumMels, m.Features.NumMels)
+	}
+	if s.vad == (VADConfig{}) {
+		s.vad = DefaultVADConfig()
+	}
+	if err := s.vad.Validate(); err != nil {
+		return nil, fmt.Errorf("hark: %w", err)
+	}
+	r := &Recognizer{model: m, ext: ext, vocab: vocabulary(m.Vocabulary), frame: m.FrameSeconds(),
+		nbest: max(s.nbest, 1), threads: max(s.threads, 1), vad: s.vad}
+	if s.lmPath != "" {
+		if s.lm, err = lm.Load(context.Background(), s.lmPath); err != nil {
+			return nil, err
+		}
+	}
+	if s.greedy {
+		switch {
+		case s.lm != nil:
+			return nil, errors.New("hark: greedy decoding cannot use a language model")
+		case len(s.hot) > 0:
+			return nil, errors.New("hark: greedy decoding cannot boost hot words")
+		case s.nbest > 1:
+			return nil, errors.New("hark: greedy decoding gives no n-best list")
+		}
+		return r, nil
+	}
+	opts := decoder.Options{FrameDuration: r.frame, BeamWidth: s.beam, HotWords: s.hot, NBest: r.nbest}
+	if opts.BeamWidth <= 0 {
+		opts.BeamWidth = DefaultBeam
+	}
+	if s.lm != nil {
+		opts.LM, opts.Alpha, opts.Beta = s.lm, s.alpha, s.beta
+	}
+	if r.dec, err = decoder.New(r.vocab, opts); err != nil {
+		return nil, fmt.Errorf("hark: %w", err)
+	}
+	return r, nil
+}
+
+// vocabulary describes the model's outputs to the decoder.
+func vocabulary(v acoustic.Vocabulary) decoder.Vocabulary {
+	out := decoder.Vocabulary{Symbols: v.Symbols, Blank: acoustic.Blank, Space: -1}
+	for i, s := range v.Symbols {
+		if s == " " {
+			out.Space = i
+			break
+		}
+	}
+	return out
+}
+
+// Model returns the Recognizer's acoustic model, which must not be changed.
+func (r *Recognizer) Model() *acoustic.Model { return r.model }
+
+// FrameDuration is the time, in seconds, of one output frame of the acoustic model: the resolution of word
+// times, and the unit of an Endpointer's frames.
+func (r *Recognizer) FrameDuration() float64 { return r.frame }
+
+// Transcribe recognises a sound file (WAV, FLAC or MP3, told apart by content) read from in. Long inputs are
+// cut into speech segments by voice activity and recognised segment by segment while reading, so memory stays
+// bounded whatever the length; silence, hum and steady noise give no text. Inputs under a second are
+// recognised whole.
+//
+// A damaged file gives what was recognised before the damage together with the *audio.FormatError.
+func (r *Recognizer) Transcribe(ctx context.Context, in io.Reader) (Result, error) {
+	return r.transcribe(ctx, in, "", nil)
+}
+
+// TranscribeFile is Transcribe of the file at path ("-" is standard input); the result's File is path.
+func (r *Recognizer) TranscribeFile(ctx context.Context, path string) (Result, error) {
+	if path == "-" {
+		return r.transcribe(ctx, os.Stdin, "-", nil)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{File: path}, err
+	}
+	defer f.Close()
+	return r.transcribe(ctx, f, path, nil)
+}
+
+// TranscribeReader is Transcribe with name as the result's File (and in errors). progress, if not nil, is
+// called as the input is read with the seconds read so far and the input's duration (0 when the format does not
+// tell it in advance), for progress bars.
+func (r *Recognizer) TranscribeReader(ctx context.Context, in io.Reader, name string, progress func(done, total float64)) (Result, error) {
+	return r.transcribe(ctx, in, name, progress)
+}
+
+func (r *Recognizer) transcribe(ctx context.Context, in io.Reader, name string, progress func(done, total float64)) (Result, error) {
+	opts := pipelineOptions{SegmentOptions: SegmentOptions{VAD: r.vad, Progress: progress}, workers: r.threads,
+		wholeBelow: wholeBelow}
+	return runSegments(ctx, in, name, r.recognizeSegment, opts)
+}
+
+// Recognize transcribes samples (16 kHz mono, as audio.Decode gives them) as one utterance, without voice
+// activity detection: every sample reaches the model. Word times count from the first sample.
+func (r *Recognizer) Recognize(ctx context.Context, samples []float32) (Result, error) {
+	out, err := r.recognizeSegment(ctx, samples)
+	res := Result{Duration: float64(len(samples)) / float64(r.model.Features.SampleRate)}
+	if err != nil {
+		return res, err
+	}
+	addOutput(&res, Span{0, res.Duration}, out)
+	return res, nil
+}
+
+// recognizeSegment is the batch path: features (normalised per utterance if the model's feature config says
+// so), the whole forward, and the decoder.
+func (r *Recognizer) recognizeSegment(ctx context.Context, samples []float32) (segmentOutput, error) {
+	feats := r.ext.Compute(samples)
+	if feats.Rows == 0 {
+		return segmentOutput{}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return segmentOutput{}, err
+	}
+	lp, err := r.model.Forward(feats)
+	if err != nil {
+		return segmentOutput{}, err
+	}
+	return r.decode(ctx, lp)
+}
+
+// decode turns the acoustic model's log-probabilities into text.
+func (r *Recognizer) decode(ctx context.Context, lp *acoustic.Matrix) (segmentOutput, error) {
+	if r.dec == nil {
+		h, err := decoder.Greedy(r.vocab, rows(lp), r.frame)
+		if err != nil {
+			return segmentOutput{}, err
+		}
+		return fromHypotheses([]decoder.Hypothesis{h}, 1), nil
+	}
+	res, err := r.dec.DecodeFlat(ctx, lp.Data, lp.Rows)
+	if err != nil {
+		return segmentOutput{}, err
+	}
+	return fromHypotheses(res.Hypotheses, r.nbest), nil
+}
+
+// rows views a matrix as a slice of rows, sharing its storage.
+func rows(m *acoustic.Matrix) [][]float32 {
+	out := make([][]float32, m.Rows)
+	for i := range out {
+		out[i] = m.Row(i)
+	}
+	return out
+}
+
+// fromHypotheses converts the decoder's n-best list; alternatives are kept only when more than one was asked
+// for.
+func fromHypotheses(hs []decoder.Hypothesis, nbest int) segmentOutput {
+	if len(hs) == 0 {
+		return segmentOutput{}
+	}
+	out := segmentOutput{text: hs[0].Text, words: fromDecoderWords(hs[0].Words)}
+	if nbest > 1 {
+		for _, h := range hs {
+			out.alts = append(out.alts, Alternative{Text: h.Text, Score: h.Score})
+		}
+	}
+	return out
+}
+
+func fromDecoderWords(ws []decoder.Word) []Word {
+	out := make([]Word, len(ws))
+	for i, w := range ws {
+		out[i] = Word{Text: w.Text, Start: w.Start, End: w.End, Confidence: w.Confidence}
+	}
+	return out
+}

@@ -1,0 +1,542 @@
+package hark
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/decoder/lm"
+	"github.com/harkspeech/hark/features"
+	"github.com/harkspeech/hark/models"
+)
+
+// No trained model is needed to check the wiring: a small network with random weights gives outputs that are
+// meaningless but deterministic, and the output layer is sharpened so that each frame has a clear winner (which
+// keeps texts stable across BLAS implementations) and texts are not empty.
+
+// tinyConfig is a network small enough for fast tests, with the default model's time stride of 3.
+func tinyConfig() acoustic.Config {
+	return acoustic.Config{
+		NumMels:   80,
+		Conv:      []acoustic.ConvLayer{{Channels: 4, KernelTime: 5, KernelFreq: 3, StrideTime: 3, StrideFreq: 4}},
+		GRULayers: 1, GRUUnits: 32, Lookahead: 2, VocabSize: 29,
+	}
+}
+
+func testModel(t testing.TB, cfg acoustic.Config, feat features.Config, seed int64) *acoustic.Model {
+	t.Helper()
+	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.Weight("out.w")
+	if w == nil {
+		t.Fatal("model has no out.w")
+	}
+	for i := range w {
+		w[i] *= 6
+	}
+	// A little help for the word separator, so that texts have words.
+	m.Weight("out.b")[1] += 8
+	return m
+}
+
+func tinyModel(t testing.TB) *acoustic.Model {
+	return testModel(t, tinyConfig(), features.DefaultConfig(), 7)
+}
+
+// testLM builds a small trigram model from words the random network might spell.
+func testLM(t testing.TB) *lm.Model {
+	t.Helper()
+	text := "i am sure it must have been some adventure\nit was an adventure\nsome sure words\n"
+	m, _, err := lm.Build(context.Background(), strings.NewReader(text), lm.BuildOptions{Order: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func mustRecognizer(t testing.TB, m *acoustic.Model, opts ...Option) *Recognizer {
+	t.Helper()
+	r, err := LoadModel(m, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// talk is speech, pauses and speech again: several VAD segments.
+func talk(t testing.TB) []float32 {
+	x := loadSample(t)
+	return concat(make([]float32, 8000), x, make([]float32, 24000), x[:len(x)/2], make([]float32, 20000), x, make([]float32, 8000))
+}
+
+func decoderModes(t testing.TB) []struct {
+	name string
+	opts []Option
+} {
+	return []struct {
+		name string
+		opts []Option
+	}{
+		{"greedy", []Option{WithGreedy()}},
+		{"beam", []Option{WithBeam(16)}},
+		{"beam+lm", []Option{WithBeam(16), WithLMModel(testLM(t)), WithAlpha(0.8), WithBeta(1.5)}},
+	}
+}
+
+// The random network must produce text, or every other test here would pass on empty strings.
+func TestRecognizeGivesText(t *testing.T) {
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	res, err := r.Recognize(context.Background(), loadSample(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%q", res.Text)
+	if len(res.Words) < 3 || res.Text == "" {
+		t.Fatalf("test model gives too little text: %q", res.Text)
+	}
+	if len(res.Segments) != 1 || res.Segments[0].Start != 0 || res.Duration != res.Segments[0].End {
+		t.Errorf("segments %+v for %.3f s", res.Segments, res.Duration)
+	}
+	for i, w := range res.Words {
+		if w.Start < 0 || w.End < w.Start || w.End > res.Duration+0.1 || w.Confidence < 0 || w.Confidence > 1 ||
+			(i > 0 && w.Start < res.Words[i-1].End) {
+			t.Errorf("word %d %+v out of place", i, w)
+		}
+	}
+	if got := strings.Join(wordTexts(res.Words), " "); got != res.Text {
+		t.Errorf("words %q do not spell the text %q", got, res.Text)
+	}
+}
+
+// sameResult compares results exactly but for confidences and scores, which may differ by rounding: the
+// acoustic model's streaming forward multiplies matrices of other shapes than the batch one, and BLAS rounds
+// differently with the shape.
+func sameResult(a, b Result, tol float64) bool {
+	if len(a.Words) != len(b.Words) || len(a.Alternatives) != len(b.Alternatives) {
+		return false
+	}
+	for i := range a.Words {
+		x, y := a.Words[i], b.Words[i]
+		if d := x.Confidence - y.Confidence; d > tol || d < -tol {
+			return false
+		}
+		x.Confidence = y.Confidence
+		if x != y {
+			return false
+		}
+	}
+	for i := range a.Alternatives {
+		x, y := a.Alternatives[i], b.Alternatives[i]
+		if d := x.Score - y.Score; x.Text != y.Text || d > tol*100 || d < -tol*100 {
+			return false
+		}
+	}
+	c, d := a, b
+	c.Words, d.Words, c.Alternatives, d.Alternatives = nil, nil, nil, nil
+	c.Segments, d.Segments = stripWords(c.Segments), stripWords(d.Segments)
+	return reflect.DeepEqual(c, d)
+}
+
+func stripWords(s []Segment) []Segment {
+	out := make([]Segment, len(s))
+	for i, x := range s {
+		x.Words = nil
+		out[i] = x
+	}
+	return out
+}
+
+func wordTexts(ws []Word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Text
+	}
+	return out
+}
+
+// Streaming gives exactly the batch result, for any chunking: features, the network's forward and the beam
+// search are all exact in streaming form.
+func TestStreamEqualsBatch(t *testing.T) {
+	x := loadSample(t)
+	for _, mode := range decoderModes(t) {
+		r := mustRecognizer(t, tinyModel(t), mode.opts...)
+		want, err := r.Recognize(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range []int{160, 1000, 4801, len(x)} {
+			s, err := r.NewStream()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(x); i += chunk {
+				if err := s.Accept(x[i:min(i+chunk, len(x))]); err != nil {
+					t.Fatal(err)
+				}
+				_ = s.Partial()
+			}
+			got := s.Final()
+			if !sameResult(got, want, 1e-5) {
+				t.Errorf("%s, chunks of %d: stream\n%+v\nbatch\n%+v", mode.name, chunk, got, want)
+			}
+		}
+	}
+}
+
+// After Final a stream starts a new utterance whose times continue from the first.
+func TestStreamReuse(t *testing.T) {
+	x := loadSample(t)
+	r := mustRecognizer(t, tinyModel(t), WithBeam(8))
+	s, err := r.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var finals []Result
+	for range 2 {
+		for i := 0; i < len(x); i += 3200 {
+			if err := s.Accept(x[i:min(i+3200, len(x))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := s.PartialResult(); p.Text == "" || s.Elapsed() != float64(len(x))/16000 {
+			t.Errorf("partial %q after %.3f s", p.Text, s.Elapsed())
+		}
+		finals = append(finals, s.Final())
+	}
+	if s.Elapsed() != 0 || s.Partial() != "" {
+		t.Errorf("after Final: %.3f s, partial %q", s.Elapsed(), s.Partial())
+	}
+	a, b := finals[0], finals[1]
+	if a.Text == "" || a.Text != b.Text || len(a.Words) != len(b.Words) {
+		t.Fatalf("utterances differ: %q, %q", a.Text, b.Text)
+	}
+	for i := range a.Words {
+		if d := b.Words[i].Start - a.Words[i].Start - a.Duration; d > 1e-9 || d < -1e-9 {
+			t.Errorf("word %d at %.3f then %.3f, want +%.3f", i, a.Words[i].Start, b.Words[i].Start, a.Duration)
+		}
+	}
+	if b.Segments[0].Start != a.Duration {
+		t.Errorf("second utterance starts at %.3f, want %.3f", b.Segments[0].Start, a.Duration)
+	}
+}
+
+// Transcribe recognises each VAD segment as Recognize does the segment's samples, at the segment's time.
+func TestTranscribeSegmentsMatchRecognize(t *testing.T) {
+	x := talk(t)
+	spans, err := DetectSpeech(x, DefaultVADConfig())
+	if err != nil || len(spans) != 3 {
+		t.Fatalf("VAD: %v %v", spans, err)
+	}
+	r := mustRecognizer(t, tinyModel(t), WithBeam(16))
+	res, err := r.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, x)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Segments) != len(spans) {
+		t.Fatalf("%d segments, VAD found %d spans", len(res.Segments), len(spans))
+	}
+	var words []Word
+	for i, sp := range spans {
+		want, err := r.Recognize(context.Background(), x[sampleIndex(sp.Start):sampleIndex(sp.End)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seg := res.Segments[i]
+		if seg.Start != sp.Start || seg.End != sp.End || seg.Text != want.Text {
+			t.Errorf("segment %d: %+v, want %v %q", i, seg, sp, want.Text)
+		}
+		for _, w := range want.Words {
+			w.Start += sp.Start
+			w.End += sp.Start
+			words = append(words, w)
+		}
+	}
+	if !reflect.DeepEqual(res.Words, words) {
+		t.Errorf("words differ from the segments' own")
+	}
+	if res.Duration != float64(len(x))/16000 {
+		t.Errorf("duration %.3f", res.Duration)
+	}
+}
+
+// Silence, hum and steady noise reach no recogniser: no text, however much the random network would say.
+func TestTranscribeNoSpeech(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	heard := 0 // inputs the network makes text of when it hears them
+	for _, c := range []struct {
+		name string
+		x    []float32
+	}{
+		{"silence 5 s", make([]float32, 80000)},
+		{"silence 0.5 s", make([]float32, 8000)},
+		{"empty", nil},
+		{"white noise", scaleTo(whiteNoise(rng, 64000), -30)},
+		{"pink noise", scaleTo(pinkNoise(rng, 64000), -25)},
+		{"hum", scaleTo(hum(rng, 64000, 50), -20)},
+	} {
+		if all, _ := r.Recognize(context.Background(), c.x); all.Text != "" {
+			heard++
+		}
+		res, err := r.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, c.x)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Text != "" || len(res.Words) != 0 || len(res.Segments) != 0 {
+			t.Errorf("%s: text %q, %d segments", c.name, res.Text, len(res.Segments))
+		}
+	}
+	if heard == 0 {
+		t.Error("the test model says nothing on any of the inputs even without the VAD: the test proves nothing")
+	}
+}
+
+// An input under a second is recognised whole: the VAD alone would miss a clip that is speech throughout.
+func TestTranscribeShortInput(t *testing.T) {
+	x := loadSample(t)
+	spans, _ := DetectSpeech(x, DefaultVADConfig())
+	mid := sampleIndex((spans[0].Start + spans[0].End) / 2)
+	clip := x[mid-6400 : mid+6400] // 0.8 s from the middle of the sentence
+	r := mustRecognizer(t, tinyModel(t), WithBeam(8))
+	want, err := r.Recognize(context.Background(), clip)
+	if err != nil || want.Text == "" {
+		t.Fatalf("Recognize: %q %v", want.Text, err)
+	}
+	got, err := r.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, clip)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Transcribe of 0.8 s\n%+v\nwant Recognize's\n%+v", got, want)
+	}
+}
+
+// Recognising segments in parallel changes nothing in the result.
+func TestTranscribeThreads(t *testing.T) {
+	in := wavBytes(t, concat(talk(t), talk(t)))
+	for _, mode := range decoderModes(t)[1:] {
+		var results []Result
+		for _, threads := range []int{1, 3} {
+			r := mustRecognizer(t, tinyModel(t), append(mode.opts, WithThreads(threads), WithNBest(3))...)
+			res, err := r.Transcribe(context.Background(), bytes.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			results = append(results, res)
+		}
+		if !reflect.DeepEqual(results[0], results[1]) {
+			t.Errorf("%s: 3 threads differ from 1", mode.name)
+		}
+		if len(results[0].Segments) != 6 {
+			t.Errorf("%s: %d segments, want 6", mode.name, len(results[0].Segments))
+		}
+	}
+}
+
+// The n-best list of a multi-segment input holds whole-input transcripts, best first, the first being the
+// transcript itself.
+func TestTranscribeNBest(t *testing.T) {
+	r := mustRecognizer(t, tinyModel(t), WithBeam(16), WithNBest(4))
+	res, err := r.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, talk(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alts := res.Alternatives
+	if len(alts) < 2 || len(alts) > 4 {
+		t.Fatalf("%d alternatives", len(alts))
+	}
+	if alts[0].Text != res.Text {
+		t.Errorf("best alternative %q, text %q", alts[0].Text, res.Text)
+	}
+	seen := map[string]bool{}
+	for i, a := range alts {
+		if i > 0 && a.Score > alts[i-1].Score {
+			t.Errorf("alternatives not sorted: %+v", alts)
+		}
+		if seen[a.Text] {
+			t.Errorf("alternative %q twice", a.Text)
+		}
+		seen[a.Text] = true
+	}
+	one := mustRecognizer(t, tinyModel(t), WithBeam(16))
+	res1, _ := one.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, talk(t))))
+	if len(res1.Alternatives) != 0 || res1.Text != res.Text {
+		t.Errorf("without n-best: %d alternatives, text %q", len(res1.Alternatives), res1.Text)
+	}
+}
+
+// Brute force on small lists: every pairing, sorted, duplicates dropped.
+func TestCombineAlternatives(t *testing.T) {
+	prev := []Alternative{{"a", -1}, {"b", -2}, {"", -2.5}}
+	next := []Alternative{{"x", -0.5}, {"", -0.7}, {"b", -3}}
+	got := combineAlternatives(prev, next)
+	want := []Alternative{{"a x", -1.5}, {"a", -1.7}, {"b x", -2.5}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := combineAlternatives(nil, next); !reflect.DeepEqual(got, next) {
+		t.Errorf("first segment: %+v", got)
+	}
+}
+
+// Subtitles of a real transcript meet the srt and vtt specs.
+func TestTranscribeSubtitles(t *testing.T) {
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	res, err := r.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, concat(talk(t), talk(t)))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Format{FormatSRT, FormatVTT} {
+		var b bytes.Buffer
+		if err := WriteResult(&b, f, res); err != nil {
+			t.Fatal(err)
+		}
+		cues, err := checkSubtitleSpec(b.String(), f)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", f, err, b.String())
+		}
+		if len(cues) < len(res.Segments) {
+			t.Errorf("%s: %d cues for %d segments", f, len(cues), len(res.Segments))
+		}
+	}
+}
+
+func TestTranscribeDamagedInput(t *testing.T) {
+	in := wavBytes(t, talk(t))
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	res, err := r.Transcribe(context.Background(), bytes.NewReader(in[:len(in)*2/3+1]))
+	var fe interface{ Unwrap() error }
+	if err == nil || !errors.As(err, &fe) {
+		t.Fatalf("truncated input: %v", err)
+	}
+	if len(res.Segments) == 0 {
+		t.Errorf("no segments before the damage")
+	}
+	if _, err := r.Transcribe(context.Background(), strings.NewReader("not audio at all")); err == nil {
+		t.Error("no error for text input")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.Transcribe(ctx, bytes.NewReader(in)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestRecognizerOptionErrors(t *testing.T) {
+	m := tinyModel(t)
+	for _, c := range []struct {
+		name string
+		opts []Option
+	}{
+		{"greedy+lm", []Option{WithGreedy(), WithLMModel(testLM(t))}},
+		{"greedy+hotword", []Option{WithGreedy(), WithHotWord("adventure", 3)}},
+		{"greedy+nbest", []Option{WithGreedy(), WithNBest(3)}},
+		{"missing lm", []Option{WithLM("testdata/no-such.lm")}},
+		{"bad vad", []Option{WithVAD(VADConfig{Threshold: -1})}},
+	} {
+		if _, err := LoadModel(m, c.opts...); err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+	if _, err := Load("testdata/no-such-model.hark"); err == nil {
+		t.Error("Load of a missing file: no error")
+	}
+	if _, err := Load("testdata/sample.wav"); !errors.Is(err, acoustic.ErrNotModel) {
+		t.Errorf("Load of a WAV file: %v", err)
+	}
+	if r, err := LoadModel(m, WithHotWord("adventure", 3), WithLMModel(testLM(t)), WithoutLM()); err != nil || r.dec == nil {
+		t.Errorf("hot words without LM: %v", err)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	if _, ok := models.Read(models.Acoustic); ok {
+		r, err := Default()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Recognize(context.Background(), loadSample(t)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if _, err := Default(); !errors.Is(err, ErrNoDefaultModel) {
+		t.Errorf("no embedded model: %v", err)
+	}
+}
+
+// A model trained on per-utterance normalised features: the batch path normalises, and the stream, which
+// cannot know the statistics in advance, gives the same text for an utterance under its one-second warm-up and
+// something close after.
+func TestNormalizedFeatures(t *testing.T) {
+	feat := features.DefaultConfig()
+	feat.Normalize = true
+	r := mustRecognizer(t, testModel(t, tinyConfig(), feat, 7), WithBeam(8))
+	x := loadSample(t)
+	short := x[40000:55000] // 0.94 s
+	for _, c := range []struct {
+		name  string
+		x     []float32
+		exact bool
+	}{{"short", short, true}, {"long", x, false}} {
+		want, err := r.Recognize(context.Background(), c.x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.NewStream()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(c.x); i += 1600 {
+			if err := s.Accept(c.x[i:min(i+1600, len(c.x))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := s.Final()
+		if c.exact && (!sameResult(got, want, 1e-5) || got.Text == "") {
+			t.Errorf("%s: stream %q, batch %q", c.name, got.Text, want.Text)
+		}
+		t.Logf("%s: stream %q\n batch %q", c.name, got.Text, want.Text)
+	}
+}
+
+// The running normaliser gives NormalizeInPlace's values for an utterance within its warm-up, whatever the
+// chunking.
+func TestRunningNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := features.NewMatrix(60, 5)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64()*3 + 2)
+	}
+	want := features.NewMatrix(60, 5)
+	copy(want.Data, m.Data)
+	features.NormalizeInPlace(want)
+	n := newRunningNorm(5, 100)
+	var got []float32
+	for r := 0; r < 60; r += 7 {
+		e := min(r+7, 60)
+		o := n.accept(&features.Matrix{Rows: e - r, Cols: 5, Data: append([]float32(nil), m.Data[r*5:e*5]...)})
+		got = append(got, o.Data...)
+	}
+	if len(got) != 0 {
+		t.Fatalf("%d values before warm-up", len(got))
+	}
+	got = n.flush().Data
+	for i := range got {
+		if d := got[i] - want.Data[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("value %d: %g, want %g", i, got[i], want.Data[i])
+		}
+	}
+	// Past the warm-up, frames come out as they arrive.
+	n = newRunningNorm(5, 10)
+	if o := n.accept(m); o.Rows != 60 {
+		t.Errorf("%d rows out of 60 past the warm-up", o.Rows)
+	}
+}

@@ -1,0 +1,301 @@
+package hark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
+	"github.com/harkspeech/hark/decoder"
+	"github.com/harkspeech/hark/features"
+)
+
+// A Stream recognises live audio as it arrives, in the manner of Vosk's recognizer: Accept the samples as they
+// come, read Partial for the text so far (it may still change), and call Final when the utterance is over (an
+// Endpointer, or the end of the input, says when). After Final the Stream starts a new utterance, so one Stream
+// serves a whole session; times in results count from the Stream's first sample.
+//
+// Audio flows through the streaming feature extractor, the acoustic model's streaming forward (its recurrent
+// state carried, its lookahead buffered) and the incremental beam search, so Final gives, for the same samples,
+// exactly what Recognize gives, unless the model normalises its features per utterance (see NewStream).
+//
+// A Stream is not safe for concurrent use.
+type Stream struct {
+	r     *Recognizer
+	feats *features.Stream
+	norm  *runningNorm // nil unless the model's features are normalised per utterance
+	ac    *acoustic.Stream
+	dec   *decoder.Stream // nil: greedy decoding
+	lp    [][]float32     // greedy decoding: the utterance's log-probabilities so far
+	n     int64           // samples of the current utterance
+	start float64         // the current utterance's start, seconds from the Stream's first sample
+	err   error           // sticky: the first error of the utterance
+}
+
+// NewStream starts a streaming recognition.
+//
+// A model whose feature config has Normalize set was trained on features scaled by statistics of the whole
+// utterance, which a stream does not know until it ends. Such a Stream holds back the first second of
+// features and then normalises each frame with the statistics of the utterance so far: the text can differ a
+// little from Recognize's at the start of long utterances, and is the same for utterances under a second.
+func (r *Recognizer) NewStream() (*Stream, error) {
+	s := &Stream{r: r, feats: r.ext.NewStream()}
+	if err := s.reset(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// reset starts a new utterance. The acoustic model was checked when the Recognizer was made, so starting its
+// stream cannot fail later; if it did, the error is kept for the next Accept.
+func (s *Stream) reset() error {
+	ac, err := s.r.model.NewStream()
+	s.ac, s.lp, s.n, s.err = ac, nil, 0, err
+	if err != nil {
+		return err
+	}
+	s.feats.Reset()
+	if s.r.dec != nil {
+		s.dec = s.r.dec.NewStream()
+	}
+	if s.r.model.Features.Normalize {
+		s.norm = newRunningNorm(s.r.model.Features.NumMels, normWarmup)
+	}
+	return nil
+}
+
+// Accept feeds samples (16 kHz mono in [-1, 1]) to the recogniser. After an error the utterance is lost: Final
+// returns the text recognised before it and starts a new one.
+func (s *Stream) Accept(samples []float32) error {
+	if s.err != nil {
+		return s.err
+	}
+	s.n += int64(len(samples))
+	f := s.feats.Accept(samples)
+	if s.norm != nil {
+		f = s.norm.accept(f)
+	}
+	s.err = s.forward(f)
+	return s.err
+}
+
+// forward runs feature frames through the model and the decoder.
+func (s *Stream) forward(f *features.Matrix) error {
+	if f == nil || f.Rows == 0 {
+		return nil
+	}
+	lp, err := s.ac.Accept(f)
+	if err != nil {
+		return fmt.Errorf("hark: stream: %w", err)
+	}
+	return s.toDecoder(lp)
+}
+
+func (s *Stream) toDecoder(lp *acoustic.Matrix) error {
+	if lp.Rows == 0 {
+		return nil
+	}
+	if s.dec == nil {
+		s.lp = append(s.lp, rows(lp)...)
+		return nil
+	}
+	if err := s.dec.Accept(rows(lp)); err != nil {
+		return fmt.Errorf("hark: stream: %w", err)
+	}
+	return nil
+}
+
+// Partial returns the text of the current utterance so far, as if it ended now. It may change as more audio
+// comes: words can be revised until Final.
+func (s *Stream) Partial() string {
+	return s.PartialResult().Text
+}
+
+// PartialResult is Partial with the words and their times (seconds from the Stream's first sample), for
+// callers that show or endpoint on them. It does not include the frames still waiting for the model's
+// lookahead (150 ms with the default model).
+func (s *Stream) PartialResult() Result {
+	var out segmentOutput
+	if s.dec != nil {
+		out = fromHypotheses([]decoder.Hypothesis{s.dec.Partial()}, 1)
+	} else if h, err := decoder.Greedy(s.r.vocab, s.lp, s.r.frame); err == nil {
+		out = fromHypotheses([]decoder.Hypothesis{h}, 1)
+	}
+	res := Result{Duration: s.Elapsed()}
+	addOutput(&res, Span{s.start, s.start + res.Duration}, out)
+	return res
+}
+
+// Elapsed returns the seconds of audio accepted into the current utterance.
+func (s *Stream) Elapsed() float64 {
+	return float64(s.n) / float64(s.r.model.Features.SampleRate)
+}
+
+// TrailingSilence returns the seconds of the current utterance after the end of its last partial word (all of
+// it when there is no word yet): what an Endpointer's rules measure, in seconds rather than frames.
+func (s *Stream) TrailingSilence() float64 {
+	p := s.PartialResult()
+	if len(p.Words) == 0 {
+		return s.Elapsed()
+	}
+	return max(s.start+s.Elapsed()-p.Words[len(p.Words)-1].End, 0)
+}
+
+// Final ends the current utterance: it runs the model over the audio still held for its lookahead, returns the
+// utterance's transcript (Duration is the utterance's length; times count from the Stream's first sample, with
+// one segment spanning the utterance when it has text), and starts a new utterance. If Accept failed during
+// the utterance, the result holds what was recognised before the failure.
+func (s *Stream) Final() Result {
+	if s.err == nil && s.norm != nil {
+		s.err = s.forward(s.norm.flush())
+	}
+	if s.err == nil {
+		s.err = s.toDecoder(s.ac.Flush())
+	}
+	var out segmentOutput
+	if s.dec != nil {
+		out = fromHypotheses(s.dec.Final().Hypotheses, s.r.nbest)
+	} else if h, err := decoder.Greedy(s.r.vocab, s.lp, s.r.frame); err == nil {
+		out = fromHypotheses([]decoder.Hypothesis{h}, 1)
+	}
+	res := Result{Duration: s.Elapsed()}
+	addOutput(&res, Span{s.start, s.start + res.Duration}, out)
+	s.start += res.Duration
+	s.reset()
+	return res
+}
+
+// normWarmup is how many feature frames (10 ms each) a normalising stream holds back before it trusts its
+// running statistics.
+const normWarmup = 100
+
+// runningNorm normalises each mel band of a stream to mean 0 and variance 1 with the statistics of the frames
+// seen so far (after holding back the first warmup frames, which get the statistics of all of them). For an
+// utterance of at most warmup frames it gives exactly features.NormalizeInPlace's result.
+type runningNorm struct {
+	cols, warmup int
+	count        int
+	sum, sumSq   []float64
+	held         []float32 // frames before warm-up
+}
+
+func newRunningNorm(cols, warmup int) *runningNorm {
+	return &runningNorm{cols: cols, warmup: warmup, sum: make([]float64, cols), sumSq: make([]float64, cols)}
+}
+
+func (n *runningNorm) accept(m *features.Matrix) *features.Matrix {
+	out := &features.Matrix{Cols: n.cols}
+	for r := 0; r < m.Rows; r++ {
+		row := m.Row(r)
+		n.count++
+		for c, v := range row {
+			n.sum[c] += float64(v)
+			n.sumSq[c] += float64(v) * float64(v)
+		}
+		if n.held != nil || n.count <= n.warmup {
+			n.held = append(n.held, row...)
+			if n.count < n.warmup {
+				continue
+			}
+			out.Data = append(out.Data, n.release()...)
+			continue
+		}
+		out.Data = append(out.Data, row...)
+		n.scale(out.Data[len(out.Data)-n.cols:])
+	}
+	out.Rows = len(out.Data) / n.cols
+	return out
+}
+
+// release normalises and returns the held frames.
+func (n *runningNorm) release() []float32 {
+	h := n.held
+	n.held = nil
+	for i := 0; i+n.cols <= len(h); i += n.cols {
+		n.scale(h[i : i+n.cols])
+	}
+	return h
+}
+
+// flush ends the utterance, returning the frames still held.
+func (n *runningNorm) flush() *features.Matrix {
+	d := n.release()
+	return &features.Matrix{Rows: len(d) / n.cols, Cols: n.cols, Data: d}
+}
+
+func (n *runningNorm) scale(row []float32) {
+	k := float64(n.count)
+	for c := range row {
+		mean := n.sum[c] / k
+		v := max(n.sumSq[c]/k-mean*mean, 0)
+		row[c] = float32((float64(row[c]) - mean) / math.Sqrt(v+1e-8))
+	}
+}
+
+// TranscribeStream is Transcribe through the streaming path, as a live input would go: the whole input is
+// fed to one Stream in chunks of 100 ms, cut into utterances where the endpoint rules fire (the decoder's
+// trailing silence, not the VAD), each utterance's Final becoming a segment. It is there to compare streaming
+// with file recognition on the same audio (`hark transcribe --stream`); Transcribe is faster and gives no
+// text on noise. name and progress are as in TranscribeReader.
+func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name string, ep EndpointConfig, progress func(done, total float64)) (Result, error) {
+	res := Result{File: name}
+	end, err := NewEndpointer(ep, r.frame)
+	if err != nil {
+		return res, err
+	}
+	src, err := audio.Open(in, name)
+	if err != nil {
+		return res, err
+	}
+	defer src.Close()
+	total := max(src.Info().Duration, 0)
+	s, err := r.NewStream()
+	if err != nil {
+		return res, err
+	}
+	final := func() {
+		f := s.Final()
+		for _, seg := range f.Segments {
+			res.AddSegment(seg)
+		}
+		if len(f.Alternatives) > 0 {
+			res.Alternatives = combineAlternatives(res.Alternatives, f.Alternatives)
+		}
+	}
+	buf := make([]float32, audio.SampleRate/10)
+	var read int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("transcribe %s: %w", name, err)
+		}
+		n, rerr := src.Read(buf)
+		read += int64(n)
+		res.Duration = float64(read) / audio.SampleRate
+		if err := s.Accept(buf[:n]); err != nil {
+			return res, fmt.Errorf("transcribe %s: %w", name, err)
+		}
+		p := s.PartialResult()
+		silence := s.Elapsed()
+		if len(p.Words) > 0 {
+			silence = max(p.Segments[len(p.Segments)-1].End-p.Words[len(p.Words)-1].End, 0)
+		}
+		if _, ok := end.Detect(int(s.Elapsed()/r.frame), p.Text != "", int(silence/r.frame)); ok {
+			final()
+		}
+		if progress != nil {
+			progress(res.Duration, total)
+		}
+		if rerr != nil {
+			if s.Elapsed() > 0 {
+				final()
+			}
+			if errors.Is(rerr, io.EOF) {
+				return res, nil
+			}
+			return res, rerr
+		}
+	}
+}
