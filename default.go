@@ -2,12 +2,17 @@ package hark
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io/fs"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/decoder/lm"
 	"github.com/harkspeech/hark/models"
 )
+
+// lmMagic starts Hark's binary LM format; anything else embedded as en.lm is read as ARPA.
+const lmMagic = "HARKLM\x00\n"
 
 // ErrNoDefaultModel is returned by Default when this build embeds no acoustic model (models/files/en.hark).
 var ErrNoDefaultModel = errors.New("hark: no default model is embedded in this build (see models/files/README.md); load one with -m / hark.Load")
@@ -16,9 +21,16 @@ var ErrNoDefaultModel = errors.New("hark: no default model is embedded in this b
 // models/files/en.hark and, unless an option chooses another or none, the language model models/files/en.lm
 // when it is there. Each call decodes the embedded files anew; keep the Recognizer.
 func Default(opts ...Option) (*Recognizer, error) {
-	b, ok := models.Read(models.Acoustic)
-	if !ok {
+	return defaultFrom(models.FS(), opts)
+}
+
+// defaultFrom loads the default model from the files of fsys.
+func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
+	b, err := fs.ReadFile(fsys, models.Acoustic)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoDefaultModel
+	} else if err != nil {
+		return nil, err
 	}
 	m, err := acoustic.Load(bytes.NewReader(b), "embedded "+models.Acoustic)
 	if err != nil {
@@ -29,8 +41,14 @@ func Default(opts ...Option) (*Recognizer, error) {
 		o(&s)
 	}
 	if !s.lmSet && !s.greedy {
-		if b, ok := models.Read(models.LM); ok {
-			if s.lm, err = lm.ReadBinary(bytes.NewReader(b), int64(len(b)), "embedded "+models.LM); err != nil {
+		if b, err := fs.ReadFile(fsys, models.LM); err == nil {
+			name := "embedded " + models.LM
+			if bytes.HasPrefix(b, []byte(lmMagic)) {
+				s.lm, err = lm.ReadBinary(bytes.NewReader(b), int64(len(b)), name)
+			} else {
+				s.lm, err = lm.ReadARPA(context.Background(), bytes.NewReader(b), name) // an ARPA file dropped in as is
+			}
+			if err != nil {
 				return nil, err
 			}
 		}

@@ -4,16 +4,21 @@
 // Recognition runs audio → log-mel features → acoustic model → CTC beam search with an n-gram language model
 // (packages audio, features, acoustic and decoder). This package puts them behind a small API:
 //
-//	r, err := hark.Default()                   // the embedded model; hark.Load(path) for another
-//	res, err := r.Transcribe(ctx, f)           // any WAV, FLAC or MP3 io.Reader
-//	fmt.Println(res.Text)
+//	r, err := hark.Default()                   // the embedded model; hark.Load(path, options...) for another
+//	res, err := r.Transcribe(ctx, f)           // any WAV, FLAC or MP3 io.Reader, of any length
+//	fmt.Println(res.Text)                      // res.Words and res.Segments carry times and confidences
 //
-//	s := r.NewStream()                         // live audio, 16 kHz mono float32
-//	s.Accept(samples)                          // as often as samples arrive
+//	s, err := r.NewStream()                    // live audio, 16 kHz mono float32
+//	err = s.Accept(samples)                    // as often as samples arrive
 //	fmt.Println(s.Partial())                   // the text so far, revisable
-//	final := s.Final()                         // the utterance, once an endpoint is reached
+//	final := s.Final()                         // the utterance, once an endpoint is reached; s goes on
 //
-// (Recognizer, Default, Load, Transcribe and NewStream arrive with the acoustic model and decoder.)
+// A Recognizer is configured with Options (WithLM, WithoutLM, WithBeam, WithAlpha, WithBeta, WithHotWord,
+// WithNBest, WithThreads, WithGreedy, WithVAD) and is safe for concurrent use. Transcribe cuts long inputs
+// into speech segments with the VAD below and recognises them one by one while reading, in bounded memory;
+// Recognize takes samples already in memory as one utterance; TranscribeStream runs a file through the
+// streaming path. The default model lives in package models (models/files/en.hark and en.lm); Default
+// returns ErrNoDefaultModel in a build that has none.
 //
 // What does not depend on the model lives here too:
 //

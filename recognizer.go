@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/decoder/lm"
 	"github.com/harkspeech/hark/features"
@@ -132,6 +133,9 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 	ext, err := features.New(m.Features)
 	if err != nil {
 		return nil, fmt.Errorf("hark: model's feature config: %w", err)
+	}
+	if m.Features.SampleRate != audio.SampleRate {
+		return nil, fmt.Errorf("hark: model wants %d Hz audio; Hark feeds it %d Hz", m.Features.SampleRate, audio.SampleRate)
 	}
 	if m.Features.NumMels != m.Config.NumMels {
 		return nil, fmt.Errorf("hark: model wants %d mels, its feature config gives %d", m.Config.NumMels, m.Features.NumMels)

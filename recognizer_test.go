@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/decoder/lm"
@@ -540,3 +541,63 @@ func TestRunningNorm(t *testing.T) {
 		t.Errorf("%d rows out of 60 past the warm-up", o.Rows)
 	}
 }
+
+// The default model's loader: the acoustic model, and the LM in either format unless an option says otherwise.
+func TestDefaultFrom(t *testing.T) {
+	m := tinyModel(t)
+	var model, bin, arpa bytes.Buffer
+	if err := m.Save(&model); err != nil {
+		t.Fatal(err)
+	}
+	l := testLM(t)
+	if err := l.WriteBinary(&bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.WriteARPA(&arpa); err != nil {
+		t.Fatal(err)
+	}
+	x := loadSample(t)
+	recognize := func(r *Recognizer) Result {
+		res, err := r.Recognize(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	opts := []Option{WithBeam(16), WithAlpha(2), WithBeta(3)}
+	withLM := recognize(mustRecognizer(t, m, append(opts, WithLMModel(l))...))
+	noLM := recognize(mustRecognizer(t, m, opts...))
+	if withLM.Text == noLM.Text {
+		t.Fatalf("the LM changes nothing (%q): the test cannot tell whether it was loaded", withLM.Text)
+	}
+	for _, c := range []struct {
+		name  string
+		files fstest.MapFS
+		opts  []Option
+		want  *Result
+		err   error
+	}{
+		{"none", fstest.MapFS{"README.md": {Data: []byte("x")}}, nil, nil, ErrNoDefaultModel},
+		{"acoustic only", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}}, opts, &noLM, nil},
+		{"binary lm", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}, models.LM: {Data: bin.Bytes()}}, opts, &withLM, nil},
+		{"arpa lm", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}, models.LM: {Data: arpa.Bytes()}}, opts, &withLM, nil},
+		{"lm refused", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}, models.LM: {Data: bin.Bytes()}}, append(opts, WithoutLM()), &noLM, nil},
+		{"greedy", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}, models.LM: {Data: []byte("junk")}}, []Option{WithGreedy()}, nil, nil},
+		{"bad lm", fstest.MapFS{models.Acoustic: {Data: model.Bytes()}, models.LM: {Data: []byte("junk")}}, opts, nil, errAny},
+		{"bad model", fstest.MapFS{models.Acoustic: {Data: []byte("junk")}}, opts, nil, acoustic.ErrNotModel},
+	} {
+		r, err := defaultFrom(c.files, c.opts)
+		switch {
+		case c.err == errAny && err == nil, c.err != nil && c.err != errAny && !errors.Is(err, c.err):
+			t.Errorf("%s: error %v, want %v", c.name, err, c.err)
+		case c.err == nil && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != nil && err == nil:
+			if got := recognize(r); !sameResult(got, *c.want, 1e-5) {
+				t.Errorf("%s: %q, want %q", c.name, got.Text, c.want.Text)
+			}
+		}
+	}
+}
+
+var errAny = errors.New("any error")

@@ -14,7 +14,7 @@ import (
 	"github.com/harkspeech/hark/audio"
 )
 
-func wavBytes(t *testing.T, x []float32) []byte {
+func wavBytes(t testing.TB, x []float32) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := audio.WriteWAV(&b, x, audio.SampleRate); err != nil {
@@ -136,7 +136,7 @@ type loopWAV struct {
 	n, pos  int64 // samples in all, samples produced
 }
 
-func newLoopWAV(t *testing.T, pattern []float32, n int64) *loopWAV {
+func newLoopWAV(t testing.TB, pattern []float32, n int64) *loopWAV {
 	hdr := wavBytes(t, nil)[:44]
 	put := func(off int, v uint32) {
 		hdr[off], hdr[off+1], hdr[off+2], hdr[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)

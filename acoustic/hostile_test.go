@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/harkspeech/hark/features"
 )
 
 // TestLoadEveryFlippedByte flips each byte of a tiny model file in turn: every copy must be rejected with a
@@ -115,4 +117,52 @@ func TestLoadHugeHeaderClaim(t *testing.T) {
 	if a := ms1.TotalAlloc - ms0.TotalAlloc; a > 256<<10 {
 		t.Errorf("Load allocated %d bytes for a 100-byte file", a)
 	}
+}
+
+// tinyConfig is the smallest useful network: every tensor kind is present, and the whole file is about 2 KB, so
+// the fuzzer and the byte-flip test can afford to visit every byte.
+func tinyConfig() Config {
+	return Config{
+		NumMels:   4,
+		Conv:      []ConvLayer{{Channels: 2, KernelTime: 2, KernelFreq: 3, StrideTime: 2, StrideFreq: 2}},
+		GRULayers: 1, GRUUnits: 3, Lookahead: 1, VocabSize: 3,
+	}
+}
+
+func tinyFeatures() features.Config {
+	c := features.DefaultConfig()
+	c.NumMels = 4
+	return c
+}
+
+// tinyModelFile returns the bytes of a valid tiny model file.
+func tinyModelFile(tb testing.TB) []byte {
+	tb.Helper()
+	m, err := NewModel(tinyConfig(), Vocabulary{Symbols: []string{"<blank>", " ", "a"}}, tinyFeatures(), 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// checkLoadErr insists on the documented error shape: a *FormatError naming the file and wrapping a sentinel.
+func checkLoadErr(t *testing.T, err error, name string) {
+	t.Helper()
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v (%T) is not a *FormatError", err, err)
+	}
+	if fe.File != name || !strings.Contains(err.Error(), name) {
+		t.Fatalf("error %q does not name the file %q", err, name)
+	}
+	for _, s := range []error{ErrNotModel, ErrVersion, ErrTruncated, ErrChecksum, ErrHeader} {
+		if errors.Is(err, s) {
+			return
+		}
+	}
+	t.Fatalf("error %q wraps none of the documented sentinels", err)
 }

@@ -21,7 +21,8 @@ func (m *Matrix) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols] }
 const forwardChunk = 1500
 
 // Forward computes the T'×V log-probabilities of a whole utterance (T' = Config.OutFrames(feats.Rows)).
-// It runs the streaming forward in chunks, so memory stays bounded for long inputs.
+// It runs the streaming forward in chunks, so memory stays bounded for long inputs. It only reads m, so
+// concurrent calls are safe.
 func (m *Model) Forward(feats *features.Matrix) (*Matrix, error) {
 	s, err := m.NewStream()
 	if err != nil {
@@ -69,7 +70,10 @@ type gruStage struct {
 
 // Stream is the streaming forward of a Model: Accept feeds log-mel frames and returns the log-probabilities of
 // the output frames they complete; Flush ends the utterance and returns the rest. The concatenated outputs equal
-// Forward of the concatenated inputs for any chunking. A Stream is not safe for concurrent use.
+// Forward of the concatenated inputs for any chunking (up to float rounding of differently sized products). Output
+// frame t is returned as soon as input frame (t+Lookahead)·stride has arrived: the latency is the row
+// convolution's lookahead plus one stride. A Stream is not safe for concurrent use; several Streams (and Forward
+// calls) may share one Model.
 type Stream struct {
 	m     *Model
 	convs []*convStage

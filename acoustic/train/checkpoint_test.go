@@ -133,3 +133,19 @@ func TestCheckpointRejectsBadParams(t *testing.T) {
 		t.Error("shape/value mismatch written without error")
 	}
 }
+
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"." + CheckpointFile + ".tmp123", "." + ModelFile + ".tmp9", CheckpointFile, "notes.tmp1"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
+	}
+	removeStaleTemps(dir)
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !reflect.DeepEqual(names, []string{CheckpointFile, "notes.tmp1"}) {
+		t.Errorf("left %v", names)
+	}
+}

@@ -114,7 +114,9 @@ func (n *graphNet) build(b *Batch, train bool) (*built, error) {
 	node := func(name string) *G.Node {
 		t := n.tensors[name]
 		x := G.NewTensor(g, tensor.Float32, t.Dims(), G.WithShape(t.Shape().Clone()...), G.WithName(name), G.WithValue(t))
-		if train {
+		// Frozen parameters get no gradient nodes, so gorgonia prunes the backward work that only they need
+		// (all of it below a frozen bottom layer).
+		if train && !n.byName[name].Frozen {
 			bt.wrt = append(bt.wrt, x)
 			bt.wrtName = append(bt.wrtName, name)
 		}
@@ -173,6 +175,9 @@ func (n *graphNet) build(b *Batch, train bool) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(bt.wrt) == 0 {
+		return bt, nil
+	}
 	if _, err := G.Grad(cost, bt.wrt...); err != nil {
 		return nil, fmt.Errorf("train: gradient graph: %w", err)
 	}
@@ -197,6 +202,11 @@ func (n *graphNet) Step(ctx context.Context, b *Batch) ([]float64, error) {
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("train: step: %w", err)
+	}
+	for _, p := range n.params {
+		if p.Frozen && p.Grad != nil {
+			clear(p.Grad)
+		}
 	}
 	for i, nd := range bt.wrt {
 		gv, err := nd.Grad()

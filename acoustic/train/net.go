@@ -26,11 +26,13 @@ type Batch struct {
 // the network updates them itself during Step (momentum 0.1), the optimiser must skip them, and checkpoints
 // that save every Param's Value therefore capture them. Model() exports them and NetFromModel restores them.
 type Param struct {
-	Name   string
-	Shape  []int
-	Value  []float32
-	Grad   []float32
-	Frozen bool // set by the trainer (and by the network for running statistics)
+	Name  string
+	Shape []int
+	Value []float32
+	Grad  []float32
+	// Frozen is set by the trainer (and by the network for running statistics). Step leaves a frozen Param's
+	// Grad zero and skips the backward work that only frozen Params need.
+	Frozen bool
 }
 
 // Net is a trainable acoustic network.

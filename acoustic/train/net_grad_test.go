@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -104,4 +105,47 @@ func snapshot(n Net) map[string][]float32 {
 		}
 	}
 	return m
+}
+
+// TestFrozenParams freezes the conv layers: their gradients are zero, and every other gradient is what the
+// unfrozen net computes.
+func TestFrozenParams(t *testing.T) {
+	cfg := tinyConfig()
+	rng := rand.New(rand.NewSource(13))
+	b := randomBatch(rng, cfg, []int{14, 10}, [][]int{{3, 4}, {7}})
+	ctx := context.Background()
+	net, err := NewNet(cfg, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Step(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(net)
+	frozen, err := NewNet(cfg, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range frozen.Params() {
+		if strings.HasPrefix(p.Name, "conv") {
+			p.Frozen = true
+		}
+		for i := range p.Grad {
+			p.Grad[i] = 7 // must be overwritten
+		}
+	}
+	if _, err := frozen.Step(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range frozen.Params() {
+		for i, g := range p.Grad {
+			w := want[p.Name][i]
+			if p.Frozen {
+				w = 0
+			}
+			if math.Abs(float64(g-w)) > 1e-6+1e-5*math.Abs(float64(w)) {
+				t.Fatalf("%s[%d] = %v, want %v", p.Name, i, g, w)
+			}
+		}
+	}
 }

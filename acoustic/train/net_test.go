@@ -92,3 +92,57 @@ func TestStepShapesAndLosses(t *testing.T) {
 		}
 	}
 }
+
+func TestNetRejectsBadInput(t *testing.T) {
+	cfg := tinyConfig()
+	bad := cfg
+	bad.GRUUnits = 0
+	if _, err := NewNet(bad, 1); err == nil {
+		t.Error("NewNet accepted zero GRU units")
+	}
+	other := cfg
+	other.VocabSize = 30
+	if _, err := NewNet(other, 1); err == nil {
+		t.Error("NewNet accepted a vocabulary size the English vocabulary does not have")
+	}
+	if _, err := NetFromModel(nil); err == nil {
+		t.Error("NetFromModel accepted nil")
+	}
+	net, err := NewNet(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := net.Model()
+	m.Weights = m.Weights[:len(m.Weights)-1]
+	if _, err := NetFromModel(m); err == nil {
+		t.Error("NetFromModel accepted a model with a missing tensor")
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(1))
+	good := randomBatch(rng, cfg, []int{8, 6}, [][]int{{3}, {4}})
+	tests := []struct {
+		name string
+		edit func(b *Batch)
+	}{
+		{"wrong width", func(b *Batch) { b.F = 5 }},
+		{"short feats", func(b *Batch) { b.Feats = b.Feats[:10] }},
+		{"length past T", func(b *Batch) { b.FeatLens[0] = 99 }},
+		{"label out of range", func(b *Batch) { b.Labels[0] = []int{29} }},
+		{"blank label", func(b *Batch) { b.Labels[1] = []int{0} }},
+		{"missing labels", func(b *Batch) { b.Labels = b.Labels[:1] }},
+	}
+	for _, tc := range tests {
+		b := *good
+		b.FeatLens = append([]int(nil), good.FeatLens...)
+		b.Labels = append([][]int(nil), good.Labels...)
+		tc.edit(&b)
+		if _, err := net.Step(ctx, &b); err == nil {
+			t.Errorf("%s: Step accepted the batch", tc.name)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := net.Step(cancelled, good); err == nil {
+		t.Error("Step ran with a cancelled context")
+	}
+}

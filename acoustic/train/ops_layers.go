@@ -26,7 +26,7 @@ func (k *convKernel) outShape() tensor.Shape {
 }
 func (k *convKernel) diffWRT() []bool { return []bool{k.inputGrad, true} }
 func (k *convKernel) forward(in [][]float32, out []float32) error {
-	n := k.b * k.c.TimeOut(k.t) * k.c.FO * k.c.K()
+	n := k.c.ColSize(k.t)
 	if cap(*k.col) < n {
 		*k.col = make([]float32, n)
 	}
@@ -39,7 +39,7 @@ func (k *convKernel) backward(in [][]float32, out, dout []float32, grads [][]flo
 	if grads[0] != nil {
 		dcol = make([]float32, len(*k.col))
 	}
-	k.c.Backward(k.b, k.t, in[1], dout, *k.col, grads[1], grads[0], dcol)
+	k.c.Backward(in[0], k.b, k.t, in[1], dout, *k.col, grads[1], grads[0], dcol)
 	return nil
 }
 

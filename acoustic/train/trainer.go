@@ -177,6 +177,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return Result{}, err
 	}
+	removeStaleTemps(o.OutDir)
 	t.exs = t.Train.flat()
 	frames := make([]int, len(t.exs))
 	for i, e := range t.exs {
@@ -361,6 +362,17 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 		}
 	}
 	return "finished", nil
+}
+
+// removeStaleTemps deletes the temporary files that writes killed half way (kill -9, power loss) leave in the
+// output folder; one run owns its folder, so none of them can belong to a write in progress.
+func removeStaleTemps(dir string) {
+	for _, name := range []string{CheckpointFile, ModelFile, CardFile, MetricsFile, LossPlotFile, WERPlotFile} {
+		stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp*"))
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 }
 
 // plan is the batch order of an epoch: a function of the data, options, seed and epoch only.

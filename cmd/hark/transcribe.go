@@ -52,7 +52,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
 	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
 	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
-	fs.Func("hotword", "boost a word or phrase: `PHRASE:BOOST`, e.g. \"new york:3\" (repeatable)", func(s string) error {
+	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` adds BOOST (natural-log units) to hypotheses holding it, e.g. \"new york:3\" (repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {
 			f.hot = append(f.hot, h)

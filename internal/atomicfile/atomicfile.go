@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Write writes path through write. The temporary file is created with perm (the umask applies, as with
@@ -63,10 +64,40 @@ func WriteBytes(path string, data []byte, perm fs.FileMode) error {
 	}, perm)
 }
 
+// RemoveStale deletes the temporary files that writes to path left behind when their process was killed (a
+// SIGKILL or power loss mid-write cannot run the clean-up). Call it only while no other process may be writing
+// path, such as when a program that owns the folder starts.
+func RemoveStale(path string) error {
+	dir := filepath.Dir(path)
+	prefix := "." + filepath.Base(path) + ".tmp"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range ents {
+		suffix, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		if _, err := strconv.ParseUint(suffix, 10, 32); err != nil {
+			continue // not one of ours
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func tempPrefix(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+}
+
 // createTemp is os.CreateTemp with a permission: CreateTemp always makes 0600 files, and a chmod afterwards
 // would bypass the umask.
 func createTemp(path string, perm fs.FileMode) (*os.File, error) {
-	prefix := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	prefix := tempPrefix(path)
 	for range 100 {
 		f, err := os.OpenFile(prefix+strconv.FormatUint(uint64(rand.Uint32()), 10), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {

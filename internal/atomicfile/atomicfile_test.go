@@ -172,3 +172,26 @@ func TestConcurrentReaders(t *testing.T) {
 		t.Errorf("temporary files left: %v", extra)
 	}
 }
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ckpt")
+	keep := []string{"ckpt", ".ckpt.tmpx", ".ckpt.tmp", ".other.tmp123", "ckpt.tmp5"}
+	stale := []string{".ckpt.tmp1", ".ckpt.tmp4294967295"}
+	for _, n := range append(keep, stale...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveStale(path); err != nil {
+		t.Fatal(err)
+	}
+	if extra := leftovers(t, dir, keep...); len(extra) > 0 {
+		t.Errorf("left %v", extra)
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("removed %s, which is not a temporary file of ckpt", n)
+		}
+	}
+}

@@ -96,24 +96,47 @@ func (c Conv) TimeOut(n int) int {
 	return (n-1)/c.ST + 1
 }
 
+// ColSize is the scratch Forward and Backward need for sequences of t frames: one sequence's im2col at a time,
+// so that memory does not grow with the batch.
+func (c Conv) ColSize(t int) int { return c.TimeOut(t) * c.FO * c.K() }
+
 // Forward computes out ([B·TO·FO, Cout], i.e. B×TO output frames) from in (B×T input frames) with weights w.
-// col must hold B·TO·FO·K floats.
+// col must hold ColSize(t) floats.
 func (c Conv) Forward(in []float32, b, t int, w, out, col []float32) {
 	to := c.TimeOut(t)
-	c.Im2col(in, b, t, 0, t, 0, to, col)
-	Gemm(false, false, b*to*c.FO, c.Cout, c.K(), 1, col, w, 0, out)
+	rows := to * c.FO
+	col = col[:rows*c.K()]
+	for i := 0; i < b; i++ {
+		c.Im2col(in[i*t*c.InFrame():], 1, t, 0, t, 0, to, col)
+		Gemm(false, false, rows, c.Cout, c.K(), 1, col, w, 0, out[i*rows*c.Cout:])
+	}
 }
 
-// Backward computes dW (overwritten) and, when din is not nil, din (overwritten) from dout. col must hold the
-// Im2col of in as left by Forward; dcol is scratch of the same size (unused when din is nil).
-func (c Conv) Backward(b, t int, w, dout, col, dw, din, dcol []float32) {
+// Backward computes dW (overwritten) and, when din is not nil, din (overwritten) from dout and the layer's
+// input. col and dcol are scratch of ColSize(t) floats (dcol unused when din is nil); the im2col of each
+// sequence is recomputed rather than kept from Forward.
+func (c Conv) Backward(in []float32, b, t int, w, dout, col, dw, din, dcol []float32) {
 	to := c.TimeOut(t)
-	rows := b * to * c.FO
-	Gemm(true, false, c.K(), c.Cout, rows, 1, col, dout, 0, dw)
-	if din == nil {
-		return
+	rows := to * c.FO
+	k := c.K()
+	col = col[:rows*k]
+	if din != nil {
+		clear(din[:b*t*c.InFrame()])
 	}
-	Gemm(false, true, rows, c.K(), c.Cout, 1, dout, w, 0, dcol)
-	clear(din[:b*t*c.InFrame()])
-	c.Col2im(dcol, b, t, t, to, din)
+	for i := 0; i < b; i++ {
+		c.Im2col(in[i*t*c.InFrame():], 1, t, 0, t, 0, to, col)
+		d := dout[i*rows*c.Cout : (i+1)*rows*c.Cout]
+		beta := float32(1)
+		if i == 0 {
+			beta = 0
+		}
+		Gemm(true, false, k, c.Cout, rows, 1, col, d, beta, dw)
+		if din != nil {
+			Gemm(false, true, rows, k, c.Cout, 1, d, w, 0, dcol[:rows*k])
+			c.Col2im(dcol, 1, t, t, to, din[i*t*c.InFrame():])
+		}
+	}
+	if b == 0 {
+		clear(dw[:k*c.Cout])
+	}
 }

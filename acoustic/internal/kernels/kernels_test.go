@@ -108,11 +108,11 @@ func TestConvFiniteDifference(t *testing.T) {
 		in, w := rnd(rng, tc.b*tc.t*c.InFrame()), rnd(rng, c.K()*c.Cout)
 		proj := rnd(rng, tc.b*to*c.OutFrame())
 		out := make([]float32, len(proj))
-		col := make([]float32, tc.b*to*c.FO*c.K())
+		col := make([]float32, c.ColSize(tc.t))
 		loss := func() float64 { c.Forward(in, tc.b, tc.t, w, out, col); return dot(out, proj) }
 		loss()
 		din, dw := make([]float32, len(in)), make([]float32, len(w))
-		c.Backward(tc.b, tc.t, w, proj, col, dw, din, make([]float32, len(col)))
+		c.Backward(in, tc.b, tc.t, w, proj, col, dw, din, make([]float32, len(col)))
 		fdCheck(t, fmt.Sprintf("conv %+v", c), [][]float32{in, w}, [][]float32{din, dw}, loss)
 	}
 }
@@ -125,7 +125,7 @@ func TestConvIsCausal(t *testing.T) {
 	in := rnd(rng, T*c.InFrame())
 	to := c.TimeOut(T)
 	out1, out2 := make([]float32, to*c.OutFrame()), make([]float32, to*c.OutFrame())
-	col := make([]float32, to*c.FO*c.K())
+	col := make([]float32, c.ColSize(T))
 	w := rnd(rng, c.K()*c.Cout)
 	c.Forward(in, 1, T, w, out1, col)
 	for f := 7; f < T; f++ {

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
+	"github.com/harkspeech/hark/features"
+)
+
+var updateTranscribe = flag.Bool("update-transcribe", false, "rewrite testdata/transcribe/*")
+
+const fixtureWAV = "../../testdata/sample.wav"
+
+// tinyModelFile saves a small acoustic model with random weights: its text is meaningless but deterministic,
+// which is all the command's plumbing needs. The output layer is sharpened so that every frame has a clear
+// winner (stable across BLAS implementations), and the word separator helped so that texts have words.
+func tinyModelFile(t *testing.T) string {
+	t.Helper()
+	cfg := acoustic.Config{
+		NumMels:   80,
+		Conv:      []acoustic.ConvLayer{{Channels: 4, KernelTime: 5, KernelFreq: 3, StrideTime: 3, StrideFreq: 4}},
+		GRULayers: 1, GRUUnits: 32, Lookahead: 2, VocabSize: 29,
+	}
+	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), features.DefaultConfig(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := 0, m.Weight("out.w"); i < len(w); i++ {
+		w[i] *= 6
+	}
+	m.Weight("out.b")[1] += 8
+	path := filepath.Join(t.TempDir(), "tiny.hark")
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeWAV(t *testing.T, dir, name string, x []float32) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := audio.WriteWAV(&b, x, audio.SampleRate); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// testInputs writes inputs of several kinds: speech with pauses, silence, noise, a short clip.
+func testInputs(t *testing.T) []string {
+	t.Helper()
+	x, _, err := audio.Load(fixtureWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	noise := make([]float32, 48000)
+	for i := range noise {
+		noise[i] = float32(rng.NormFloat64() * 0.03)
+	}
+	talk := append(append(append(make([]float32, 8000), x...), make([]float32, 24000)...), x[:len(x)/2]...)
+	return []string{
+		writeWAV(t, dir, "talk.wav", talk),
+		writeWAV(t, dir, "silence.wav", make([]float32, 32000)),
+		writeWAV(t, dir, "noise.wav", noise),
+		writeWAV(t, dir, "short.wav", x[40000:52000]),
+		fixtureWAV,
+		writeWAV(t, dir, "talk2.wav", append(x, talk...)),
+	}
+}
+
+// The exact output of every format on the sample, against golden files (-update-transcribe rewrites them).
+// The second fixture, speech with pauses (three segments), comes through standard input so that its name is
+// stable.
+func TestTranscribeGolden(t *testing.T) {
+	model := tinyModelFile(t)
+	talk, err := os.ReadFile(testInputs(t)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		f     hark.Format
+		stdin []byte
+	}{
+		{"sample", hark.FormatText, nil}, {"sample", hark.FormatJSON, nil}, {"sample", hark.FormatJSONL, nil},
+		{"sample", hark.FormatSRT, nil}, {"sample", hark.FormatVTT, nil}, {"sample", hark.FormatTSV, nil},
+		{"talk", hark.FormatText, talk}, {"talk", hark.FormatJSONL, talk}, {"talk", hark.FormatSRT, talk},
+		{"talk", hark.FormatVTT, talk}, {"talk", hark.FormatTSV, talk},
+	} {
+		f, in := c.f, fixtureWAV
+		if c.stdin != nil {
+			in = "-"
+		}
+		code, stdout, stderr := runHark(t, c.stdin, "transcribe", "-m", model, "-f", string(f), in)
+		if code != 0 || stderr != "" {
+			t.Fatalf("-f %s: exit %d, stderr %q", f, code, stderr)
+		}
+		golden := filepath.Join("testdata", "transcribe", c.name+f.Extension())
+		if *updateTranscribe {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test -run TranscribeGolden -update-transcribe creates it)", err)
+		}
+		if stdout != string(want) {
+			t.Errorf("-f %s:\n%s\nwant\n%s", f, stdout, want)
+		}
+	}
+}
+
+// Files in parallel give exactly the sequential output, in input order; -o writes the same documents.
+func TestTranscribeParallel(t *testing.T) {
+	model := tinyModelFile(t)
+	inputs := testInputs(t)
+	for _, f := range []string{"jsonl", "srt", "txt"} {
+		args := append([]string{"transcribe", "-m", model, "-f", f}, inputs...)
+		code1, seq, stderr1 := runHark(t, nil, append(args, "-j", "1")...)
+		code4, par, stderr4 := runHark(t, nil, append(args, "-j", "4", "-t", "2")...)
+		if code1 != 0 || code4 != 0 || stderr1 != "" || stderr4 != "" {
+			t.Fatalf("exit %d/%d, stderr %q %q", code1, code4, stderr1, stderr4)
+		}
+		if seq != par {
+			t.Errorf("-f %s: -j 4 output differs from -j 1:\n%s\n---\n%s", f, par, seq)
+		}
+	}
+	out := t.TempDir()
+	if code, stdout, stderr := runHark(t, nil, append([]string{"transcribe", "-m", model, "-f", "vtt", "-o", out, "-j", "3"}, inputs...)...); code != 0 || stdout != "" {
+		t.Fatalf("-o: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, in := range inputs {
+		got, err := os.ReadFile(hark.OutputPath(out, in, hark.FormatVTT))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, _ := runHark(t, nil, "transcribe", "-m", model, "-f", "vtt", in)
+		if string(got) != want {
+			t.Errorf("%s: -o file\n%s\nwant\n%s", in, got, want)
+		}
+	}
+}
+
+// Silence and noise give empty text; speech gives text.
+func TestTranscribeSilenceAndNoise(t *testing.T) {
+	model := tinyModelFile(t)
+	inputs := testInputs(t)
+	for _, in := range inputs {
+		_, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "--greedy", in)
+		empty := strings.TrimSpace(stdout) == ""
+		quiet := strings.Contains(in, "silence") || strings.Contains(in, "noise")
+		if empty != quiet {
+			t.Errorf("%s: %q (stderr %q)", filepath.Base(in), stdout, stderr)
+		}
+	}
+}
+
+// A bad file is reported with its name on stderr, the others are still transcribed, and the exit status says
+// something failed.
+func TestTranscribeErrors(t *testing.T) {
+	model := tinyModelFile(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "notes.wav")
+	if err := os.WriteFile(bad, []byte("this is not audio"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.wav")
+	code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "jsonl", bad, fixtureWAV, missing)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr, bad) || !strings.Contains(stderr, missing) || !strings.Contains(stderr, "2 of 3 files failed") {
+		t.Errorf("stderr %q does not name both bad files", stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"file":"`+fixtureWAV) {
+		t.Errorf("stdout %q, want the good file's line only", stdout)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{}, 2, "usage: hark transcribe"},
+		{[]string{"-f", "doc", fixtureWAV}, 2, "doc"},
+		{[]string{"--lm", "x.lm", "--no-lm", fixtureWAV}, 2, "contradict"},
+		{[]string{"-j", "0", fixtureWAV}, 2, "at least 1"},
+		{[]string{"-", "-"}, 2, "only once"},
+		{[]string{"--hotword", "nocolon", fixtureWAV}, 2, "hotword"},
+		{[]string{"-m", filepath.Join(dir, "none.hark"), fixtureWAV}, 1, "none.hark"},
+		{[]string{"-m", fixtureWAV, fixtureWAV}, 1, "not a Hark acoustic model"},
+		{[]string{"-m", model, "--greedy", "--nbest", "3", fixtureWAV}, 1, "n-best"},
+		{[]string{"-m", model, "-o", missing, fixtureWAV}, 1, "not a directory"},
+	} {
+		code, _, stderr := runHark(t, nil, append([]string{"transcribe"}, c.args...)...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("transcribe %q: exit %d, stderr %q; want %d, %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+}
+
+// Standard input, flags after the file names, hot words, n-best lists and the streaming path.
+func TestTranscribeOptions(t *testing.T) {
+	model := tinyModelFile(t)
+	wav, err := os.ReadFile(fixtureWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := runHark(t, nil, "transcribe", "-m", model, fixtureWAV)
+	if code, got, stderr := runHark(t, wav, "transcribe", "-", "-m", model); code != 0 || got != want {
+		t.Errorf("stdin: exit %d, %q (stderr %q), want %q", code, got, stderr, want)
+	}
+	code, got, stderr := runHark(t, nil, "transcribe", "-m", model, "--nbest", "3", "-f", "json", "--hotword", "adventure:2", "--", fixtureWAV)
+	if code != 0 || strings.Count(got, `"score"`) < 2 {
+		t.Errorf("n-best: exit %d, %s %s", code, got, stderr)
+	}
+	code, got, stderr = runHark(t, nil, "transcribe", "-m", model, "--stream", fixtureWAV)
+	if code != 0 || strings.TrimSpace(got) == "" {
+		t.Errorf("--stream: exit %d, %q %s", code, got, stderr)
+	}
+	t.Logf("stream %q\n batch %q", got, want)
+	if code, _, stderr := runHark(t, nil, "transcribe", "-m", model, "--greedy", "--no-lm", "-beam", "4", "-alpha", "0.1", "-beta", "0", fixtureWAV); code != 0 {
+		t.Errorf("flags: exit %d %s", code, stderr)
+	}
+}
