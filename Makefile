@@ -1,5 +1,5 @@
 # Hark's two entry points on a fresh Debian machine:
-#   make run   — installs what is missing, builds hark and runs the main job on a sample file
+#   make run   — installs what is missing, builds hark and transcribes testdata/sample.wav with the embedded model
 #   make test  — installs what is missing and runs every test (what CI runs through .ci/run)
 
 SHELL := /bin/bash
@@ -31,8 +31,7 @@ build: deps
 
 run: build
 	./$(BIN) info $(SAMPLE)
-	./$(BIN) spectrogram -o bin/sample.png $(SAMPLE)
-	@echo "spectrogram written to bin/sample.png"
+	./$(BIN) transcribe $(SAMPLE)
 
 test: deps
 	$(GO) vet ./...

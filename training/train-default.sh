@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The default English model's recipe: synthetic speech (hark synth) plus every real training set in ../shared/data,
+# scored on the four dev sets. Re-running it resumes the run from its last checkpoint.
+#
+# usage: training/train-default.sh [extra hark train flags]
+# env:   HARK_CACHE (default ~/.cache/hark), RUN (run name, default en-v1), SYNTH (synthetic corpus folder)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${HARK_CACHE:-$HOME/.cache/hark}
+run=${RUN:-en-v1}
+synth=${SYNTH:-$cache/synth-v1}
+data=$cache/data
+out=$cache/runs/$run
+bin=$cache/bin/hark-train-$run
+
+[ -f "$synth/train.tsv" ] || { echo "no synthetic corpus in $synth: run hark synth first (see training/README.md)" >&2; exit 1; }
+"$root/training/prepare-data.sh" "$root/../shared/data" "$data" >/dev/null
+# Keep a copy of the binary that started the run, so that a resume uses the same code even if the tree moves on.
+mkdir -p "$cache/bin"
+if [ ! -x "$bin" ]; then (cd "$root" && go build -o "$bin" ./cmd/hark); fi
+
+resume=()
+[ -f "$out/checkpoint.ckpt" ] && resume=(--resume)
+exec nice -n 5 "$bin" train "${resume[@]}" \
+	--train "$synth/train.tsv:1,$data/so-train.tsv:2,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1" \
+	--dev "$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv,$synth/test.tsv" \
+	--out "$out" --name "$run" --config default --batch 16 --epochs 12 --lr 0.0015 --warmup 500 \
+	--eval-every 1500 --patience 0 --checkpoint-every 5m --max-seconds 20 -t 1 "$@"
