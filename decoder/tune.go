@@ -3,8 +3,9 @@ package decoder
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
+
+	"github.com/harkspeech/hark/metrics"
 )
 
 // TunePoint is the word error rate of one (α, β) setting on a dev set.
@@ -68,38 +69,15 @@ func decodeAll(ctx context.Context, d *Decoder, utts [][][]float32, workers int)
 	return hyps, errors.Join(errs...)
 }
 
-// wordErrorRate is the pooled WER over lower-cased, white-space-split texts. (The metrics package is the project's
-// full implementation; the decoder keeps this minimal one to stay dependency-free.)
+// wordErrorRate is the pooled WER with the project's text normalisation, so that tuning optimises the figure
+// hark eval reports.
 func wordErrorRate(refs, hyps []string) float64 {
-	var errs, words int
+	var total metrics.ErrorCounts
 	for i := range refs {
-		r := strings.Fields(strings.ToLower(refs[i]))
-		errs += editDistance(r, strings.Fields(strings.ToLower(hyps[i])))
-		words += len(r)
+		total.Add(metrics.AlignWords(refs[i], hyps[i]).Counts)
 	}
-	if words == 0 {
+	if total.RefLen == 0 {
 		return 0
 	}
-	return float64(errs) / float64(words)
-}
-
-// editDistance is the Levenshtein distance between two word sequences.
-func editDistance(a, b []string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return total.Rate()
 }

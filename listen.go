@@ -1,0 +1,226 @@
+package hark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// An AudioSource delivers live audio: 16 kHz mono float32 samples in [-1, 1], blocking until some are there.
+// Read returns ctx.Err() when ctx ends and io.EOF when the input is over. A *mic.Stream is one; see
+// ReaderSource for files.
+type AudioSource interface {
+	Read(ctx context.Context, p []float32) (int, error)
+}
+
+// ReaderSource makes an AudioSource of something with io.Reader's contract over samples, such as
+// *audio.Reader, so that a file can take the live path (Listen) and be compared with a microphone.
+func ReaderSource(r interface{ Read(p []float32) (int, error) }) AudioSource {
+	return readerSource{r}
+}
+
+type readerSource struct {
+	r interface{ Read(p []float32) (int, error) }
+}
+
+func (s readerSource) Read(ctx context.Context, p []float32) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
+}
+
+// EventType says what an Event reports.
+type EventType int
+
+const (
+	// EventPartial: the text of the current utterance so far changed; it may still change.
+	EventPartial EventType = iota + 1
+	// EventFinal: the utterance is over and this is its transcript.
+	EventFinal
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventPartial:
+		return "partial"
+	case EventFinal:
+		return "final"
+	}
+	return fmt.Sprintf("EventType(%d)", int(t))
+}
+
+// An Event is one update from Listen.
+type Event struct {
+	Type EventType
+	// Result holds the utterance's text and words (times in seconds from the first sample); a final with text
+	// has one segment spanning the utterance.
+	Result Result
+	// Start and End delimit the utterance so far, in seconds from the first sample.
+	Start, End float64
+	// Rule is, for a final, the index of the endpoint rule that ended the utterance, or -1 when the input did
+	// (end of input, MaxSamples, a cancelled context or a failing source).
+	Rule int
+}
+
+// ListenOptions configure Listen.
+type ListenOptions struct {
+	// Endpoint decides where utterances end (DefaultEndpointConfig is sherpa-onnx's rules). With no rules an
+	// utterance lasts until the input ends.
+	Endpoint EndpointConfig
+	// MaxSamples stops listening after this many samples, as if the input ended there (0: no limit).
+	MaxSamples int64
+}
+
+// Listen recognises live audio from src, utterance by utterance, until the input ends, ctx ends or src fails,
+// and calls emit for each change of the partial text and for each finished utterance. The last utterance is
+// always finished (its final emitted) before Listen returns, whatever stopped it, so that nothing said is lost
+// to Ctrl-C or a dead device.
+//
+// A final is emitted for every utterance that had text, even briefly (so that a display can clear a partial
+// that came to nothing); utterances of silence end without an event. Endpoints are checked after every
+// output frame of the model (FrameDuration), counted in samples, not in wall-clock time: the events are a
+// function of the audio alone, whatever sizes src's reads have and however fast it delivers.
+//
+// Listen returns nil when the input ended (io.EOF or MaxSamples), ctx.Err() when ctx ended, and src's error,
+// wrapped, when it failed; an error from emit stops Listen and is returned as is.
+func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOptions, emit func(Event) error) error {
+	end, err := NewEndpointer(opts.Endpoint, r.frame)
+	if err != nil {
+		return err
+	}
+	if opts.MaxSamples < 0 {
+		return fmt.Errorf("hark: listen: MaxSamples %d is negative", opts.MaxSamples)
+	}
+	s, err := r.NewStream()
+	if err != nil {
+		return err
+	}
+	l := &listener{r: r, s: s, end: end, emit: emit,
+		step: max(1, int(math.Round(r.frame*float64(r.model.Features.SampleRate))))}
+	buf := make([]float32, audioChunk)
+	var total int64
+	for {
+		want := len(buf)
+		if opts.MaxSamples > 0 {
+			want = int(min(int64(want), opts.MaxSamples-total))
+		}
+		var (
+			n    int
+			rerr error
+		)
+		if want == 0 {
+			rerr = io.EOF
+		} else {
+			n, rerr = src.Read(ctx, buf[:want])
+		}
+		total += int64(n)
+		if err := l.accept(buf[:n]); err != nil {
+			return l.finish(err)
+		}
+		if rerr == nil && ctx.Err() != nil {
+			rerr = ctx.Err()
+		}
+		if rerr != nil {
+			switch {
+			case errors.Is(rerr, io.EOF):
+				rerr = nil
+			case errors.Is(rerr, context.Canceled), errors.Is(rerr, context.DeadlineExceeded):
+			default:
+				rerr = fmt.Errorf("hark: listen: audio input failed after %.2f s: %w",
+					float64(total)/float64(r.model.Features.SampleRate), rerr)
+			}
+			return l.finish(rerr)
+		}
+	}
+}
+
+// audioChunk is how many samples Listen reads at most at once: 100 ms, so that partials come often.
+const audioChunk = 1600
+
+// listener is Listen's state for one input.
+type listener struct {
+	r       *Recognizer
+	s       *Stream
+	end     *Endpointer
+	emit    func(Event) error
+	step    int    // samples per model output frame: endpoints are checked at these boundaries
+	inStep  int    // samples of the current step accepted so far
+	frames  int    // whole steps in the current utterance
+	partial string // the last partial text emitted in this utterance
+	spoke   bool   // a partial with text was emitted in this utterance
+	emitErr error  // emit failed: stop at once, no more events
+}
+
+// accept feeds x to the stream, checking for an endpoint at every step boundary, and then emits a partial
+// if the text changed.
+func (l *listener) accept(x []float32) error {
+	for len(x) > 0 {
+		k := min(len(x), l.step-l.inStep)
+		if err := l.s.Accept(x[:k]); err != nil {
+			return err
+		}
+		x, l.inStep = x[k:], l.inStep+k
+		if l.inStep < l.step {
+			break
+		}
+		l.inStep = 0
+		l.frames++
+		p := l.s.PartialResult()
+		silence := int(math.Floor(l.s.TrailingSilence()/l.r.frame + 1e-6))
+		if rule, ok := l.end.Detect(l.frames, p.Text != "", silence); ok {
+			if err := l.final(rule); err != nil {
+				return err
+			}
+		}
+	}
+	return l.sendPartial()
+}
+
+// sendPartial emits the current partial if its text differs from the last one emitted.
+func (l *listener) sendPartial() error {
+	p := l.s.PartialResult()
+	if p.Text == l.partial {
+		return nil
+	}
+	l.partial = p.Text
+	l.spoke = l.spoke || p.Text != ""
+	start := l.s.start
+	return l.send(Event{Type: EventPartial, Result: p, Start: start, End: start + p.Duration, Rule: -1})
+}
+
+// final ends the utterance, emitting its transcript if it had any text.
+func (l *listener) final(rule int) error {
+	start := l.s.start
+	res := l.s.Final()
+	spoke := l.spoke || res.Text != ""
+	l.frames, l.partial, l.spoke = 0, "", false
+	if !spoke {
+		return nil
+	}
+	return l.send(Event{Type: EventFinal, Result: res, Start: start, End: start + res.Duration, Rule: rule})
+}
+
+func (l *listener) send(ev Event) error {
+	if l.emitErr != nil {
+		return l.emitErr
+	}
+	l.emitErr = l.emit(ev)
+	return l.emitErr
+}
+
+// finish flushes the last utterance and returns the error that ended listening (the first of cause and the
+// flush's own).
+func (l *listener) finish(cause error) error {
+	if l.emitErr != nil {
+		return l.emitErr
+	}
+	if l.s.Elapsed() > 0 {
+		if err := l.final(-1); err != nil && cause == nil {
+			cause = err
+		}
+	}
+	return cause
+}
