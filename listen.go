@@ -1,7 +1,9 @@
 package hark
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,15 +17,18 @@ type AudioSource interface {
 	Read(ctx context.Context, p []float32) (int, error)
 }
 
-// ReaderSource makes an AudioSource of something with io.Reader's contract over samples, such as
-// *audio.Reader, so that a file can take the live path (Listen) and be compared with a microphone.
-func ReaderSource(r interface{ Read(p []float32) (int, error) }) AudioSource {
+// A SampleReader has io.Reader's contract over samples; *audio.Reader is one.
+type SampleReader interface {
+	Read(p []float32) (int, error)
+}
+
+// ReaderSource makes an AudioSource of a SampleReader, so that a file can take the live path (Listen) and be
+// compared with a microphone.
+func ReaderSource(r SampleReader) AudioSource {
 	return readerSource{r}
 }
 
-type readerSource struct {
-	r interface{ Read(p []float32) (int, error) }
-}
+type readerSource struct{ r SampleReader }
 
 func (s readerSource) Read(ctx context.Context, p []float32) (int, error) {
 	if err := ctx.Err(); err != nil {
@@ -129,7 +134,7 @@ func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOpt
 				rerr = nil
 			case errors.Is(rerr, context.Canceled), errors.Is(rerr, context.DeadlineExceeded):
 			default:
-				rerr = fmt.Errorf("hark: listen: audio input failed after %.2f s: %w",
+				rerr = fmt.Errorf("audio input failed after %.2f s: %w",
 					float64(total)/float64(r.model.Features.SampleRate), rerr)
 			}
 			return l.finish(rerr)
@@ -168,9 +173,13 @@ func (l *listener) accept(x []float32) error {
 		}
 		l.inStep = 0
 		l.frames++
+		// As Stream.TrailingSilence, without decoding the partial twice.
 		p := l.s.PartialResult()
-		silence := int(math.Floor(l.s.TrailingSilence()/l.r.frame + 1e-6))
-		if rule, ok := l.end.Detect(l.frames, p.Text != "", silence); ok {
+		silence := l.s.Elapsed()
+		if len(p.Words) > 0 {
+			silence = max(l.s.start+silence-p.Words[len(p.Words)-1].End, 0)
+		}
+		if rule, ok := l.end.Detect(l.frames, p.Text != "", int(math.Floor(silence/l.r.frame+1e-6))); ok {
 			if err := l.final(rule); err != nil {
 				return err
 			}
@@ -223,4 +232,30 @@ func (l *listener) finish(cause error) error {
 		}
 	}
 	return cause
+}
+
+// MarshalJSON writes an event as one `hark listen --format jsonl` line: {"type":"partial"|"final","text",
+// "start","end","words":[{"word","start","end","confidence"}]}, times rounded as in Result's JSON.
+func (e Event) MarshalJSON() ([]byte, error) {
+	r, err := json.Marshal(e.Result) // rounds the words
+	if err != nil {
+		return nil, err
+	}
+	var words struct {
+		Words json.RawMessage `json:"words"`
+	}
+	if err := json.Unmarshal(r, &words); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err = enc.Encode(struct {
+		Type  string          `json:"type"`
+		Text  string          `json:"text"`
+		Start float64         `json:"start"`
+		End   float64         `json:"end"`
+		Words json.RawMessage `json:"words"`
+	}{e.Type.String(), e.Result.Text, roundTo(e.Start, 1e3), roundTo(e.End, 1e3), words.Words})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }

@@ -4,123 +4,268 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/corpus"
-	"github.com/harkspeech/hark/decoder"
-	"github.com/harkspeech/hark/decoder/lm"
-	"github.com/harkspeech/hark/features"
 	"github.com/harkspeech/hark/metrics"
 )
 
+// evalFlags are the settings of one `hark eval` run.
+type evalFlags struct {
+	recognizerFlags
+	manifest string
+	hyp      string
+	perUtt   bool
+	asJSON   bool
+	limit    int
+	threads  int
+}
+
 // evalResult is one utterance's outcome.
 type evalResult struct {
-	ref, hyp string
-	words    metrics.Alignment
-	chars    metrics.ErrorCounts
-	audio    float64 // seconds
-	busy     float64 // seconds spent on features, network and decoding
-	err      error
+	words   metrics.Alignment
+	chars   metrics.ErrorCounts
+	audio   float64 // seconds
+	busy    float64 // wall-clock seconds spent on features, network and decoding
+	cpu     float64 // CPU seconds of the same, on the worker's thread
+	missing bool    // --hyp: the file had no hypothesis for this utterance
+	err     error
 }
 
-// evalSummary is what --json prints.
+// evalCounts are pooled error counts as --json prints them.
+type evalCounts struct {
+	Sub    int `json:"sub"`
+	Del    int `json:"del"`
+	Ins    int `json:"ins"`
+	RefLen int `json:"ref"`
+}
+
+func newEvalCounts(c metrics.ErrorCounts) evalCounts {
+	return evalCounts{Sub: c.Sub, Del: c.Del, Ins: c.Ins, RefLen: c.RefLen}
+}
+
+// rate is an error rate that JSON can hold: +Inf (insertions against empty references) becomes null.
+type rate float64
+
+func (r rate) MarshalJSON() ([]byte, error) {
+	if math.IsInf(float64(r), 0) || math.IsNaN(float64(r)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(r))
+}
+
+// evalSummary is what --json prints. Rates are fractions (0.1 = 10 %).
 type evalSummary struct {
-	Manifest     string  `json:"manifest"`
-	Model        string  `json:"model"`
-	Utterances   int     `json:"utterances"`
-	Failed       int     `json:"failed"`
-	AudioSeconds float64 `json:"audio_seconds"`
-	WER          float64 `json:"wer"`
-	CER          float64 `json:"cer"`
-	Words        metrics.ErrorCounts
-	Chars        metrics.ErrorCounts
-	RTF          float64 `json:"rtf"`
-	Threads      int     `json:"threads"`
-	PeakRSSMB    float64 `json:"peak_rss_mb"`
-	Decoder      string  `json:"decoder"`
+	Manifest   string `json:"manifest"`
+	Model      string `json:"model,omitempty"`
+	Decoder    string `json:"decoder,omitempty"`
+	Hypotheses string `json:"hypotheses,omitempty"`
+	Utterances int    `json:"utterances"` // scored
+	Failed     int    `json:"failed"`     // audio that could not be read or recognised: not scored
+	Skipped    int    `json:"skipped"`    // bad manifest lines: not scored
+	// Missing counts utterances that --hyp had no hypothesis for: scored as all deletions.
+	Missing      int        `json:"missing"`
+	AudioSeconds float64    `json:"audio_seconds"`
+	WER          rate       `json:"wer"`
+	CER          rate       `json:"cer"`
+	Words        evalCounts `json:"words"`
+	Chars        evalCounts `json:"chars"`
+	// RTF is wall-clock seconds of features, network and decoding per second of audio, per thread; CPURTF the
+	// same in CPU seconds of the recognising thread, which a busy machine does not inflate. Neither counts
+	// audio decoding.
+	RTF       float64 `json:"rtf,omitempty"`
+	CPURTF    float64 `json:"cpu_rtf,omitempty"`
+	Threads   int     `json:"threads,omitempty"`
+	PeakRSSMB float64 `json:"peak_rss_mb,omitempty"`
 }
 
+// runEval scores a model, or a file of hypotheses, against a manifest's transcripts:
+//
+//	hark eval --manifest dev.tsv                          # the embedded model and LM
+//	hark eval -m model.hark --greedy --manifest dev.tsv --json
+//	hark eval --manifest dev.tsv --hyp pocketsphinx.tsv   # another recognizer's output
 func runEval(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "eval", "-m MODEL --manifest MANIFEST [flags]")
-	modelPath := fs.String("m", "", "acoustic model file (required)")
-	manifest := fs.String("manifest", "", "manifest to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required)")
-	lmPath := fs.String("lm", "", "word language model (Hark binary or ARPA) for beam search")
-	alpha := fs.Float64("alpha", 0.5, "language-model weight")
-	beta := fs.Float64("beta", 1.0, "word bonus")
-	beam := fs.Int("beam", 0, "beam width; 0 decodes greedily unless --lm is given (then 64)")
-	perUtt := fs.Bool("per-utt", false, "print the word alignment of every utterance with errors")
-	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	limit := fs.Int("limit", 0, "score only the first N utterances")
-	threads := fs.Int("t", 1, "utterances decoded in parallel (RTF is per thread)")
+	fs := newFlagSet(e, "eval", "--manifest MANIFEST [-m MODEL | --hyp FILE] [flags]")
+	var f evalFlags
+	f.register(fs)
+	fs.StringVar(&f.manifest, "manifest", "", "manifest to score: TSV, DeepSpeech CSV or a LibriSpeech `folder` (required)")
+	fs.StringVar(&f.hyp, "hyp", "", "score the hypotheses in `file` (PATH<TAB>TEXT lines) instead of running a model")
+	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors")
+	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances")
+	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *modelPath == "" || *manifest == "" || fs.NArg() > 0 || *threads < 1 {
+	usage := func(msg string) error {
+		fmt.Fprintf(e.stderr, "hark eval: %s\n", msg)
+		return errUsage
+	}
+	if f.manifest == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
 	}
-	m, err := acoustic.LoadFile(*modelPath)
-	if err != nil {
-		return err
+	if f.threads < 1 || f.limit < 0 {
+		return usage("-t must be at least 1 and --limit at least 0")
 	}
-	utts, rep, err := corpus.ReadManifest(*manifest, corpus.Options{})
-	if err != nil {
-		return err
+	if err := f.check(); err != nil {
+		return usage(err.Error())
 	}
-	if rep.Skipped > 0 {
-		fmt.Fprintf(e.stderr, "%s: %d bad lines skipped\n", *manifest, rep.Skipped)
-	}
-	if *limit > 0 && *limit < len(utts) {
-		utts = utts[:*limit]
-	}
-	if len(utts) == 0 {
-		return fmt.Errorf("%s: no utterances", *manifest)
-	}
-	vocab := decoder.Vocabulary{Symbols: m.Vocabulary.Symbols, Blank: acoustic.Blank, Space: -1}
-	for i, s := range m.Vocabulary.Symbols {
-		if s == " " {
-			vocab.Space = i
-		}
-	}
-	decName := "greedy"
-	var dec *decoder.Decoder
-	if *lmPath != "" || *beam > 0 {
-		opts := decoder.Options{FrameDuration: m.FrameSeconds(), BeamWidth: *beam}
-		decName = fmt.Sprintf("beam %d", max(*beam, 64))
-		if *beam == 0 {
-			opts.BeamWidth = 64
-		}
-		if *lmPath != "" {
-			if opts.LM, err = lm.Load(ctx, *lmPath); err != nil {
-				return err
+	if f.hyp != "" {
+		var modelFlags []string
+		fs.Visit(func(fl *flag.Flag) {
+			switch fl.Name {
+			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "t":
+				modelFlags = append(modelFlags, "-"+fl.Name)
 			}
-			opts.Alpha, opts.Beta = *alpha, *beta
-			decName += fmt.Sprintf(" + LM %s (α %g, β %g)", *lmPath, *alpha, *beta)
-		}
-		if dec, err = decoder.New(vocab, opts); err != nil {
-			return err
+		})
+		if len(modelFlags) > 0 {
+			return usage(fmt.Sprintf("--hyp scores finished hypotheses and runs no model: drop %s", strings.Join(modelFlags, " ")))
 		}
 	}
 
+	all, rep, err := corpus.ReadManifest(f.manifest, corpus.Options{})
+	for _, p := range rep.Problems {
+		fmt.Fprintf(e.stderr, "hark eval: skipped: %v\n", p)
+	}
+	if more := rep.Skipped - len(rep.Problems); more > 0 {
+		fmt.Fprintf(e.stderr, "hark eval: skipped %d more bad lines of %s\n", more, f.manifest)
+	}
+	if err != nil {
+		return namingFile(f.manifest, err)
+	}
+	utts := all
+	if f.limit > 0 && f.limit < len(utts) {
+		utts = utts[:f.limit]
+	}
+
+	s := evalSummary{Manifest: f.manifest, Skipped: rep.Skipped}
+	var results []evalResult
+	if f.hyp != "" {
+		s.Hypotheses = f.hyp
+		if results, err = scoreHypotheses(e.stderr, f.hyp, f.manifest, all, len(utts)); err != nil {
+			return err
+		}
+	} else {
+		rec, err := f.load()
+		if errors.Is(err, hark.ErrNoDefaultModel) {
+			return errors.New("no -m MODEL given, and this build embeds no default model (models/files/en.hark is absent): pass a model file with -m")
+		} else if err != nil {
+			return err
+		}
+		s.Model, s.Decoder, s.Threads = f.modelName(), f.decoding(), f.threads
+		if results, err = recognizeAll(ctx, rec, utts, f.threads); err != nil {
+			return err
+		}
+		s.PeakRSSMB = peakRSSMB()
+	}
+
+	var busy, cpu float64
+	for i, r := range results {
+		if r.err != nil {
+			s.Failed++
+			fmt.Fprintf(e.stderr, "hark eval: %s\n", errorNaming(utts[i].Path, r.err))
+			continue
+		}
+		if r.missing {
+			s.Missing++
+		}
+		s.Utterances++
+		s.AudioSeconds += r.audio
+		busy += r.busy
+		cpu += r.cpu
+		words, chars := r.words.Counts, r.chars
+		s.Words.add(words)
+		s.Chars.add(chars)
+		if f.perUtt && (words.Errors() > 0 || chars.Errors() > 0) {
+			fmt.Fprintf(e.stdout, "%s\n%s\n", utts[i].Path, r.words.Format())
+		}
+	}
+	if s.Utterances == 0 {
+		return errors.New("no utterance could be scored")
+	}
+	s.WER, s.CER = rate(s.Words.counts().Rate()), rate(s.Chars.counts().Rate())
+	if f.hyp == "" && s.AudioSeconds > 0 {
+		s.RTF = busy / s.AudioSeconds
+		if _, ok := threadCPUSeconds(); ok {
+			s.CPURTF = cpu / s.AudioSeconds
+		}
+	}
+	if err := writeEvalSummary(e.stdout, s, f.asJSON); err != nil {
+		return err
+	}
+	// Unscored utterances make the figures describe less than the manifest: say so with the exit status.
+	if s.Failed > 0 || s.Skipped > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+func (c *evalCounts) add(o metrics.ErrorCounts) {
+	c.Sub, c.Del, c.Ins, c.RefLen = c.Sub+o.Sub, c.Del+o.Del, c.Ins+o.Ins, c.RefLen+o.RefLen
+}
+
+func (c evalCounts) counts() metrics.ErrorCounts {
+	return metrics.ErrorCounts{Sub: c.Sub, Del: c.Del, Ins: c.Ins, RefLen: c.RefLen}
+}
+
+// writeEvalSummary prints the summary as text or JSON.
+func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", s.Manifest, s.Utterances, s.AudioSeconds/3600)
+	if s.Hypotheses != "" {
+		fmt.Fprintf(&b, "hypotheses from %s", s.Hypotheses)
+		if s.Missing > 0 {
+			fmt.Fprintf(&b, " (%d utterances have none: counted as deletions)", s.Missing)
+		}
+		b.WriteString("\n")
+	} else {
+		fmt.Fprintf(&b, "model %s, %s decoding\n", s.Model, s.Decoder)
+	}
+	fmt.Fprintf(&b, "WER %s\nCER %s\n", s.Words.counts(), s.Chars.counts())
+	if s.Hypotheses == "" {
+		fmt.Fprintf(&b, "RTF %.4f per thread", s.RTF)
+		if s.CPURTF > 0 {
+			fmt.Fprintf(&b, " (CPU %.4f)", s.CPURTF)
+		}
+		fmt.Fprintf(&b, ", -t %d, %s/%s, peak RSS %.0f MB\n", s.Threads, runtime.GOOS, runtime.GOARCH, s.PeakRSSMB)
+	}
+	if s.Failed > 0 || s.Skipped > 0 {
+		fmt.Fprintf(&b, "not scored: %d bad manifest lines, %d unreadable utterances\n", s.Skipped, s.Failed)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// recognizeAll recognises every utterance on threads workers, results in manifest order.
+func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int) ([]evalResult, error) {
 	results := make([]evalResult, len(utts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < *threads; w++ {
+	for range min(threads, len(utts)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ext, err := features.New(m.Features)
+			// A worker keeps its OS thread, so that the thread's CPU clock measures its own utterances only
+			// (OpenBLAS runs single-threaded on the caller's thread).
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			for i := range jobs {
-				if err != nil {
-					results[i].err = err
-					continue
-				}
-				results[i] = evalOne(ctx, m, ext, dec, vocab, utts[i])
+				results[i] = recognizeOne(ctx, rec, utts[i])
 			}
 		}()
 	}
@@ -134,84 +279,39 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-
-	s := evalSummary{Manifest: *manifest, Model: *modelPath, Threads: *threads, Decoder: decName, PeakRSSMB: peakRSSMB()}
-	var busy float64
-	for i, r := range results {
-		if r.err != nil {
-			s.Failed++
-			fmt.Fprintf(e.stderr, "%s: %v\n", utts[i].Path, r.err)
-			continue
-		}
-		s.Utterances++
-		s.AudioSeconds += r.audio
-		busy += r.busy
-		s.Words.Add(r.words.Counts)
-		s.Chars.Add(r.chars)
-		if *perUtt && (r.words.Counts.Errors() > 0 || r.chars.Errors() > 0) {
-			fmt.Fprintf(e.stdout, "%s\n%s\n", utts[i].Path, r.words.Format())
-		}
-	}
-	if s.Utterances == 0 {
-		return errors.New("no utterance could be scored")
-	}
-	s.WER, s.CER = s.Words.Rate(), s.Chars.Rate()
-	if s.AudioSeconds > 0 {
-		s.RTF = busy / s.AudioSeconds
-	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(s); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(e.stdout, "%s: %d utterances, %.2f h of audio, %s decoding\n", s.Manifest, s.Utterances, s.AudioSeconds/3600, decName)
-		fmt.Fprintf(e.stdout, "WER %s\nCER %s\n", s.Words, s.Chars)
-		fmt.Fprintf(e.stdout, "RTF %.4f per thread (%d threads, %s), peak RSS %.0f MB\n", s.RTF, s.Threads, runtime.GOARCH, s.PeakRSSMB)
-	}
-	if s.Failed > 0 {
-		return exitError{code: 1}
-	}
-	return nil
+	return results, ctx.Err()
 }
 
-// evalOne decodes one utterance and scores it. The clock runs from the decoded samples to the text, so audio
-// decoding (MP3 is slow) is not counted in the RTF.
-func evalOne(ctx context.Context, m *acoustic.Model, ext *features.Extractor, dec *decoder.Decoder, vocab decoder.Vocabulary, u corpus.Utterance) evalResult {
+// recognizeOne recognises one utterance, whole (no VAD), and scores it. The clocks run from the decoded samples
+// to the text, so audio decoding (MP3 is slow) is not counted in the RTF.
+func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance) evalResult {
 	samples, _, err := audio.Load(u.Path)
 	if err != nil {
 		return evalResult{err: err}
 	}
+	cpu0, _ := threadCPUSeconds()
 	start := time.Now()
-	out, err := m.Forward(ext.Compute(samples))
+	res, err := rec.Recognize(ctx, samples)
+	busy := time.Since(start).Seconds()
+	cpu1, _ := threadCPUSeconds()
 	if err != nil {
 		return evalResult{err: err}
 	}
-	rows := make([][]float32, out.Rows)
-	for i := range rows {
-		rows[i] = out.Data[i*out.Cols : (i+1)*out.Cols]
+	r := score(u.Text, res.Text)
+	r.audio = float64(len(samples)) / audio.SampleRate
+	r.busy, r.cpu = busy, cpu1-cpu0
+	return r
+}
+
+// score aligns a hypothesis with its reference, both normalised.
+func score(ref, hyp string) evalResult {
+	return evalResult{words: metrics.AlignWords(ref, hyp), chars: metrics.AlignChars(ref, hyp).Counts}
+}
+
+// namingFile makes sure err's message names the file it is about.
+func namingFile(path string, err error) error {
+	if strings.Contains(err.Error(), path) {
+		return err
 	}
-	var hyp decoder.Hypothesis
-	if dec != nil {
-		var res decoder.Result
-		if res, err = dec.Decode(ctx, rows); err == nil {
-			hyp = res.Best()
-		}
-	} else {
-		hyp, err = decoder.Greedy(vocab, rows, m.FrameSeconds())
-	}
-	if err != nil {
-		return evalResult{err: err}
-	}
-	return evalResult{
-		ref: u.Text, hyp: hyp.Text,
-		words: metrics.AlignWords(u.Text, hyp.Text),
-		chars: metrics.AlignChars(u.Text, hyp.Text).Counts,
-		audio: float64(len(samples)) / audio.SampleRate,
-		busy:  time.Since(start).Seconds(),
-	}
+	return fmt.Errorf("%s: %w", path, err)
 }

@@ -2,53 +2,219 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/harkspeech/hark/acoustic"
-	"github.com/harkspeech/hark/features"
+	"github.com/harkspeech/hark"
 )
 
-func TestEval(t *testing.T) {
-	dir := t.TempDir()
-	manifest := writeToyCorpus(t, dir, 6)
-	cfg := modelPresets()["tiny"]
-	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), features.DefaultConfig(), 1)
-	if err != nil {
+// writeFile writes text to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	model := filepath.Join(dir, "m.hark")
-	if err := m.SaveFile(model); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		args []string
-		code int
-		out  string
-	}{
-		{[]string{"eval", "-m", model}, 2, ""},
-		{[]string{"eval", "--manifest", manifest}, 2, ""},
-		{[]string{"eval", "-m", filepath.Join(dir, "none.hark"), "--manifest", manifest}, 1, ""},
-		{[]string{"eval", "-m", model, "--manifest", manifest}, 0, "6 utterances"},
-		{[]string{"eval", "-m", model, "--manifest", manifest, "--beam", "8", "-t", "2", "--per-utt"}, 0, "REF"},
-	}
-	for _, tt := range tests {
-		code, stdout, stderr := runHark(t, nil, tt.args...)
-		if code != tt.code || !strings.Contains(stdout, tt.out) {
-			t.Errorf("hark %q = %d\n%s\n%s", tt.args, code, stdout, stderr)
+	return path
+}
+
+// evalJSON runs hark eval --json and decodes the summary.
+func evalJSON(t *testing.T, args ...string) (evalSummary, int, string) {
+	t.Helper()
+	code, stdout, stderr := runHark(t, nil, append([]string{"eval", "--json"}, args...)...)
+	var s evalSummary
+	if stdout != "" {
+		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+			t.Fatalf("hark eval %q: %v\n%s", args, err, stdout)
 		}
 	}
-	code, stdout, stderr := runHark(t, nil, "eval", "-m", model, "--manifest", manifest, "--json", "--limit", "4")
-	if code != 0 {
-		t.Fatalf("eval --json = %d: %s", code, stderr)
+	return s, code, stderr
+}
+
+// Scoring another recognizer's hypotheses, against counts worked out by hand.
+func TestEvalHypotheses(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeFile(t, dir, "m/dev.tsv", "a.wav\t1.0\tTHE CAT SAT\nsub/b.wav\t2.0\tHELLO WORLD\nc.wav\t1.5\tGOOD MORNING\n")
+	mdir := filepath.Dir(manifest)
+	// a: one inserted word, " down" = 5 inserted characters (the space counts).
+	// b: one substituted word, one deleted character (hel-lo).
+	// c: both words and all 12 characters deleted when it has no hypothesis.
+	const a, b = "a.wav\tthe cat sat down\n", "sub/b.wav\tHELO, World!\n"
+	tests := []struct {
+		name, hyp string
+		args      []string
+		code      int
+		words     evalCounts
+		chars     evalCounts
+		audio     float64
+		missing   int
+		stderr    string // must appear on stderr
+	}{
+		{"as written, one missing", a + b, nil, 0,
+			evalCounts{Sub: 1, Del: 2, Ins: 1, RefLen: 7}, evalCounts{Sub: 0, Del: 13, Ins: 5, RefLen: 34}, 4.5, 1, "c.wav: no hypothesis"},
+		{"resolved paths, CRLF, blank lines", strings.ReplaceAll(
+			filepath.Join(mdir, "a.wav")+"\tthe cat sat down\n\n"+filepath.Join(mdir, "sub", "..", "sub", "b.wav")+"\thelo world\n"+
+				filepath.Join(mdir, "c.wav")+"\tgood morning\n", "\n", "\r\n"), nil, 0,
+			evalCounts{Sub: 1, Del: 0, Ins: 1, RefLen: 7}, evalCounts{Sub: 0, Del: 1, Ins: 5, RefLen: 34}, 4.5, 0, ""},
+		{"limit: no stray for the rest", a + b + "c.wav\tgood morning\n", []string{"--limit", "2"}, 0,
+			evalCounts{Sub: 1, Del: 0, Ins: 1, RefLen: 5}, evalCounts{Sub: 0, Del: 1, Ins: 5, RefLen: 22}, 3, 0, ""},
+		{"stray path reported", a + b + "x.wav\tfoo\n", nil, 0,
+			evalCounts{Sub: 1, Del: 2, Ins: 1, RefLen: 7}, evalCounts{Sub: 0, Del: 13, Ins: 5, RefLen: 34}, 4.5, 1, `"x.wav" on line 3`},
+		{"empty hypothesis", a + b + "c.wav\t\n", nil, 0,
+			evalCounts{Sub: 1, Del: 2, Ins: 1, RefLen: 7}, evalCounts{Sub: 0, Del: 13, Ins: 5, RefLen: 34}, 4.5, 0, ""},
+		{"no tab", a + "sub/b.wav HELLO WORLD\n", nil, 1, evalCounts{}, evalCounts{}, 0, 0, "hyp.tsv:2: no tab"},
+		{"twice", a + b + "a.wav\tthe cat\n", nil, 1, evalCounts{}, evalCounts{}, 0, 0, "hyp.tsv:3: second hypothesis for a.wav (the first is on line 1)"},
+		{"nothing matches", "elsewhere/a.wav\tthe cat sat\n", nil, 1, evalCounts{}, evalCounts{}, 0, 0, "none of its 1 paths"},
+		{"with a model flag", a, []string{"--greedy"}, 2, evalCounts{}, evalCounts{}, 0, 0, "runs no model: drop -greedy"},
 	}
-	var s evalSummary
-	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
-		t.Fatalf("%v: %s", err, stdout)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hyp := writeFile(t, t.TempDir(), "hyp.tsv", tt.hyp)
+			s, code, stderr := evalJSON(t, append([]string{"--manifest", manifest, "--hyp", hyp}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d, stderr %q; want %d, %q", code, stderr, tt.code, tt.stderr)
+			}
+			if tt.code != 0 {
+				return
+			}
+			wer := float64(tt.words.Sub+tt.words.Del+tt.words.Ins) / float64(tt.words.RefLen)
+			cer := float64(tt.chars.Sub+tt.chars.Del+tt.chars.Ins) / float64(tt.chars.RefLen)
+			if s.Words != tt.words || s.Chars != tt.chars || s.Missing != tt.missing || s.AudioSeconds != tt.audio ||
+				float64(s.WER) != wer || float64(s.CER) != cer || s.RTF != 0 || s.Hypotheses != hyp {
+				t.Errorf("got %+v\nwant words %+v chars %+v (WER %g, CER %g), %g s, %d missing", s, tt.words, tt.chars, wer, cer, tt.audio, tt.missing)
+			}
+		})
 	}
-	// An untrained model says little; the pooled counts must still add up: 4 one-word references.
-	if s.Utterances != 4 || s.Words.RefLen != 4 || s.WER != s.Words.Rate() || s.CER != s.Chars.Rate() || s.RTF <= 0 {
-		t.Errorf("summary %+v", s)
+
+	// The text summary says how many utterances had no hypothesis; --per-utt shows the alignments.
+	hyp := writeFile(t, t.TempDir(), "hyp.tsv", a+b)
+	code, stdout, stderr := runHark(t, nil, "eval", "--manifest", manifest, "--hyp", hyp, "--per-utt")
+	if code != 0 || !strings.Contains(stdout, "WER 57.14% (S=1 D=2 I=1 N=7)") || !strings.Contains(stdout, "1 utterances have none") ||
+		!strings.Contains(stdout, "REF") || stderr == "" {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// The model path: flags, exit codes and summaries on a tiny random model, and the same scores as transcribing the
+// files and scoring the transcripts with --hyp.
+func TestEvalModel(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 6)
+	model := tinyModelFile(t)
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"-m", model}, 2, "", "usage: hark eval"},
+		{[]string{"-m", model, "--manifest", manifest, "extra"}, 2, "", "usage: hark eval"},
+		{[]string{"-m", model, "--manifest", manifest, "-t", "0"}, 2, "", "-t must be at least 1"},
+		{[]string{"-m", model, "--manifest", manifest, "--beam", "0"}, 2, "", "--beam must be at least 1"},
+		{[]string{"-m", model, "--manifest", manifest, "--lm", "x.lm", "--no-lm"}, 2, "", "contradict"},
+		{[]string{"-m", model, "--manifest", manifest, "--greedy", "--lm", filepath.Join(dir, "x.lm")}, 1, "", "x.lm"},
+		{[]string{"-m", filepath.Join(dir, "none.hark"), "--manifest", manifest}, 1, "", "none.hark"},
+		{[]string{"-m", manifest, "--manifest", manifest}, 1, "", "not a Hark acoustic model"},
+		{[]string{"-m", model, "--manifest", manifest}, 0, "6 utterances", ""},
+		{[]string{"--model", model, "--manifest", manifest, "--greedy", "--limit", "2"}, 0, "greedy decoding", ""},
+		{[]string{"-m", model, "--manifest", manifest, "--beam", "8", "-t", "2", "--per-utt", "--alpha", "0.1"}, 0, "REF", ""},
+	}
+	if _, err := hark.Default(); errors.Is(err, hark.ErrNoDefaultModel) {
+		tests = append(tests, struct {
+			args           []string
+			code           int
+			stdout, stderr string
+		}{[]string{"--manifest", manifest}, 1, "", "no -m MODEL given, and this build embeds no default model"})
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runHark(t, nil, append([]string{"eval"}, tt.args...)...)
+		if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("hark eval %q = %d\nstdout %s\nstderr %s", tt.args, code, stdout, stderr)
+		}
+	}
+
+	// Whole files under 1 s: transcribe recognises them without the VAD, exactly as eval's Recognize does.
+	var files []string
+	for i := 0; i < 6; i++ {
+		files = append(files, filepath.Join(dir, fmt.Sprintf("u%02d.wav", i)))
+	}
+	for _, decoding := range [][]string{{"--greedy"}, {"--beam", "8"}} {
+		code, stdout, stderr := runHark(t, nil, append(append([]string{"transcribe", "-m", model, "-f", "jsonl"}, decoding...), files...)...)
+		if code != 0 {
+			t.Fatalf("transcribe: %d %s", code, stderr)
+		}
+		var hyps strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			var r struct{ File, Text string }
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&hyps, "%s\t%s\n", r.File, r.Text)
+		}
+		hyp := writeFile(t, t.TempDir(), "hyp.tsv", hyps.String())
+		want, code, stderr := evalJSON(t, "--manifest", manifest, "--hyp", hyp)
+		if code != 0 {
+			t.Fatalf("eval --hyp: %d %s", code, stderr)
+		}
+		got, code, stderr := evalJSON(t, append([]string{"-m", model, "--manifest", manifest, "-t", "2"}, decoding...)...)
+		if code != 0 {
+			t.Fatalf("eval %q: %d %s", decoding, code, stderr)
+		}
+		if got.Words != want.Words || got.Chars != want.Chars || got.WER != want.WER || got.CER != want.CER ||
+			got.Utterances != 6 || got.Words.RefLen != 6 || got.Failed != 0 {
+			t.Errorf("%q: eval -m %+v\nscoring transcribe's output: %+v", decoding, got, want)
+		}
+		if got.RTF <= 0 || got.PeakRSSMB <= 0 || got.Threads != 2 || got.Model != model || !strings.HasPrefix(got.Decoder, decoding[0][2:]) {
+			t.Errorf("%q: summary %+v", decoding, got)
+		}
+		if _, ok := threadCPUSeconds(); ok && got.CPURTF <= 0 {
+			t.Errorf("%q: no CPU RTF: %+v", decoding, got)
+		}
+	}
+}
+
+// A missing manifest, bad manifest lines and unreadable audio are named on stderr; what can be scored still is,
+// and the exit status says that something was left out.
+func TestEvalBadInput(t *testing.T) {
+	dir := t.TempDir()
+	writeToyCorpus(t, dir, 3)
+	model := tinyModelFile(t)
+	manifest := writeFile(t, dir, "bad.tsv", "u00.wav\t0.4\tZERO\nu01.wav\tlong\tONE\nlost.wav\t1.0\tTWO\nu02.wav\t0.5\tTWO\n")
+	missing := filepath.Join(dir, "none.tsv")
+	good := writeFile(t, dir, "good.tsv", "u00.wav\t0.4\tZERO\n")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		utts   int
+		stderr []string
+	}{
+		{"missing manifest", []string{"-m", model, "--manifest", missing}, 1, 0, []string{missing}},
+		{"empty manifest", []string{"-m", model, "--manifest", writeFile(t, dir, "empty.tsv", "\n")}, 1, 0, []string{"empty.tsv", "no utterances"}},
+		{"bad line and lost audio", []string{"-m", model, "--manifest", manifest}, 1, 2,
+			[]string{"skipped: corpus: " + manifest + ":2:", filepath.Join(dir, "lost.wav")}},
+		{"bad line with --hyp", []string{"--manifest", manifest, "--hyp", writeFile(t, dir, "h.tsv", "u00.wav\tzero\n")}, 1, 3,
+			[]string{manifest + ":2:", "u02.wav: no hypothesis"}},
+		{"missing hypothesis file", []string{"--manifest", good, "--hyp", filepath.Join(dir, "nohyp.tsv")}, 1, 0, []string{"nohyp.tsv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, code, stderr := evalJSON(t, tt.args...)
+			if code != tt.code || s.Utterances != tt.utts {
+				t.Errorf("exit %d, %d utterances; want %d, %d\n%s", code, s.Utterances, tt.code, tt.utts, stderr)
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not say %q", stderr, want)
+				}
+			}
+		})
 	}
 }

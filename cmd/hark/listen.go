@@ -4,36 +4,69 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"text/tabwriter"
 	"time"
 
+	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/audio/mic"
+	"github.com/harkspeech/hark/decoder"
 )
 
 // maxRecordSeconds bounds --record, which holds the whole recording in memory (an hour is 115 MB).
 const maxRecordSeconds = 3600
 
-// runListen captures the microphone. To check a microphone, list the devices and record a few seconds:
+// runListen transcribes the microphone live, or checks it. To check a microphone, list the devices and
+// record a few seconds:
 //
 //	hark listen --list-devices
 //	hark listen --device NAME --record check.wav --seconds 5
+//	hark listen -m model.hark                 # live text; Ctrl-C ends
+//	hark listen --format jsonl --seconds 60   # events for programs
 func runListen(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "listen", "[--list-devices] [--device NAME] [--rate HZ] [--channels N] [--buffer D] [--record FILE.wav --seconds N]")
+	fs := newFlagSet(e, "listen", "[-m MODEL] [--format text|jsonl] [--device NAME] [flags] | --list-devices | --record FILE.wav")
+	var f transcribeFlags
+	fs.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
+	fs.StringVar(&f.model, "model", "", "same as -m")
+	fs.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
+	fs.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
+	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
+	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
+	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` (natural-log units, repeatable)", func(s string) error {
+		h, err := decoder.ParseHotWord(s)
+		if err == nil {
+			f.hot = append(f.hot, h)
+		}
+		return err
+	})
+	fs.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model or hot words")
+	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place) or jsonl (partial, final and stats events)")
+	def := hark.DefaultEndpointConfig().Rules
+	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")
+	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence without speech (0: never)")
+	maxLen := fs.Float64("endpoint-max", def[2].MinUtteranceLength, "end an utterance after this many `seconds`, whatever is said (0: never)")
 	list := fs.Bool("list-devices", false, "list the audio input devices (names quoted, the default one marked *) and exit")
 	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")
 	rate := fs.Int("rate", 0, "capture at this device sample rate in `Hz` (default: the device's own); audio is resampled to 16 kHz")
 	channels := fs.Int("channels", 0, "capture this many channels, averaged to mono (default: mono if the device allows it)")
 	record := fs.String("record", "", "check the microphone: capture to this 16 kHz mono WAV `file` instead of transcribing")
-	seconds := fs.Float64("seconds", 5, "with --record: how many `seconds` to capture")
+	seconds := fs.Float64("seconds", 0, "stop after this many `seconds` of audio (default: 5 with --record, else until Ctrl-C)")
 	buffer := fs.Duration("buffer", 2*time.Second, "hold this much audio when processing falls behind, then drop (and count) new audio")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	secondsSet := false
+	fs.Visit(func(fl *flag.Flag) { secondsSet = secondsSet || fl.Name == "seconds" })
 	if fs.NArg() > 0 || *rate < 0 || *channels < 0 || *buffer <= 0 {
 		fs.Usage()
+		return errUsage
+	}
+	if secondsSet && !(*seconds > 0 && *seconds <= maxListenSeconds) {
+		fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d]\n", maxListenSeconds)
 		return errUsage
 	}
 	if *list {
@@ -41,14 +74,61 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	}
 	cfg := mic.Config{Device: *device, Rate: *rate, Channels: *channels, Buffer: *buffer}
 	if *record != "" {
-		if !(*seconds > 0 && *seconds <= maxRecordSeconds) {
-			fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d]\n", maxRecordSeconds)
+		if !secondsSet {
+			*seconds = 5
+		}
+		if *seconds > maxRecordSeconds {
+			fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d] with --record\n", maxRecordSeconds)
 			return errUsage
 		}
 		return recordMic(ctx, e, cfg, *record, *seconds)
 	}
-	return transcribeMic(ctx, e, cfg)
+	var rules []hark.EndpointRule
+	for _, r := range []struct {
+		v    float64
+		rule hark.EndpointRule
+	}{
+		{*idle, hark.EndpointRule{MinTrailingSilence: *idle}},
+		{*pause, hark.EndpointRule{MustContainText: true, MinTrailingSilence: *pause}},
+		{*maxLen, hark.EndpointRule{MinUtteranceLength: *maxLen}},
+	} {
+		if r.v != 0 {
+			rules = append(rules, r.rule)
+		}
+	}
+	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules},
+		MaxSamples: int64(math.Round(*seconds * audio.SampleRate))}
+	switch {
+	case *format != "text" && *format != "jsonl":
+		fmt.Fprintf(e.stderr, "hark listen: unknown --format %q (want text or jsonl)\n", *format)
+		return errUsage
+	case opts.Endpoint.Validate() != nil:
+		fmt.Fprintf(e.stderr, "hark listen: endpoint flags: %v\n", opts.Endpoint.Validate())
+		return errUsage
+	case f.beam < 1:
+		fmt.Fprintln(e.stderr, "hark listen: --beam must be at least 1")
+		return errUsage
+	case f.noLM && f.lm != "":
+		fmt.Fprintln(e.stderr, "hark listen: --lm and --no-lm contradict each other")
+		return errUsage
+	}
+	f.nbest, f.threads = 1, 1
+	// Open the device first: a missing device is the likelier mistake, and says so faster than a model load.
+	s, err := mic.Open(cfg)
+	if err != nil {
+		return err
+	}
+	rec, err := f.recognizer()
+	if err != nil {
+		s.Close()
+		return err
+	}
+	out := newListenPrinter(e.stdout, *format == "jsonl")
+	return listen(ctx, e, rec, s, opts, out)
 }
+
+// maxListenSeconds bounds --seconds (a day).
+const maxListenSeconds = 86400
 
 // listDevices prints the input devices as a table.
 func listDevices(e *env) error {
@@ -69,24 +149,6 @@ func listDevices(e *env) error {
 		fmt.Fprintf(tw, "%s\t%q\t%s\t%d\t%g Hz\n", mark, d.Name, d.HostAPI, d.MaxChannels, d.DefaultRate)
 	}
 	return tw.Flush()
-}
-
-// transcribeMic is where live recognition goes. RECOGNITION SEAM: open the stream as recordMic does, then run
-// captureMic with the streaming recognizer's Accept (Recognizer.NewStream) as the consumer, printing partial
-// and final results as they come; on ctx's end or a capture error, flush the recognizer so that the last
-// utterance is printed, and report drops with reportDrops(e, s.Stats(), s.DeviceRate()). Until the streaming
-// recognizer exists, it opens the device (so that device errors show) and then says that transcription is not
-// there yet.
-func transcribeMic(ctx context.Context, e *env, cfg mic.Config) error {
-	s, err := mic.Open(cfg)
-	if err != nil {
-		return err
-	}
-	if err := s.Close(); err != nil {
-		return err
-	}
-	return errors.New("live transcription is not available yet; check the microphone with --list-devices " +
-		"and --record FILE.wav")
 }
 
 // recordMic captures seconds of audio from the device cfg selects into a 16 kHz mono WAV file.

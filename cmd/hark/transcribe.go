@@ -24,17 +24,14 @@ const progressMin = 60
 
 // transcribeFlags are the settings of one `hark transcribe` run.
 type transcribeFlags struct {
-	model, lm    string
-	noLM, greedy bool
-	stream       bool
-	beam         int
-	alpha, beta  float64
-	hot          []decoder.HotWord
-	format       string
-	outDir       string
-	jobs         int
-	nbest        int
-	threads      int
+	recognizerFlags
+	stream  bool
+	hot     []decoder.HotWord
+	format  string
+	outDir  string
+	jobs    int
+	nbest   int
+	threads int
 }
 
 // runTranscribe transcribes audio files:
@@ -45,13 +42,7 @@ type transcribeFlags struct {
 func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "transcribe", "[flags] FILE... (- for standard input)")
 	var f transcribeFlags
-	fs.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
-	fs.StringVar(&f.model, "model", "", "same as -m")
-	fs.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
-	fs.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
-	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
-	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
-	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	f.register(fs)
 	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` adds BOOST (natural-log units) to hypotheses holding it, e.g. \"new york:3\" (repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {
@@ -66,7 +57,6 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
 	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
 	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments")
-	fs.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -129,24 +119,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // recognizer loads the model the flags name.
 func (f *transcribeFlags) recognizer() (*hark.Recognizer, error) {
-	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta),
-		hark.WithNBest(f.nbest), hark.WithThreads(f.threads)}
+	opts := []hark.Option{hark.WithNBest(f.nbest), hark.WithThreads(f.threads)}
 	for _, h := range f.hot {
 		opts = append(opts, hark.WithHotWord(h.Phrase, h.Boost))
 	}
-	switch {
-	case f.noLM:
-		opts = append(opts, hark.WithoutLM())
-	case f.lm != "":
-		opts = append(opts, hark.WithLM(f.lm))
-	}
-	if f.greedy {
-		opts = append(opts, hark.WithGreedy())
-	}
-	if f.model == "" {
-		return hark.Default(opts...)
-	}
-	return hark.Load(f.model, opts...)
+	return f.load(opts...)
 }
 
 // outcome is one input's transcript, or why there is none.

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+
+	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/models"
+)
+
+// recognizerFlags are the model and decoding flags that every command running the recognizer shares
+// (transcribe, eval), so that the same flags mean the same decoding everywhere.
+type recognizerFlags struct {
+	model, lm    string
+	noLM, greedy bool
+	beam         int
+	alpha, beta  float64
+}
+
+// register defines -m/--model, --lm, --no-lm, --greedy, --beam, --alpha and --beta on set.
+func (f *recognizerFlags) register(set *flag.FlagSet) {
+	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
+	set.StringVar(&f.model, "model", "", "same as -m")
+	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
+	set.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
+	set.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
+	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
+	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	set.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
+}
+
+// check reports contradictory flags; the caller prints the message and exits with a usage error.
+func (f *recognizerFlags) check() error {
+	switch {
+	case f.beam < 1:
+		return fmt.Errorf("--beam must be at least 1")
+	case f.noLM && f.lm != "":
+		return fmt.Errorf("--lm and --no-lm contradict each other")
+	}
+	return nil
+}
+
+// options turns the flags into Recognizer options; extra options (hot words, threads...) come after them.
+func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
+	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta)}
+	opts = append(opts, extra...)
+	switch {
+	case f.noLM:
+		opts = append(opts, hark.WithoutLM())
+	case f.lm != "":
+		opts = append(opts, hark.WithLM(f.lm))
+	}
+	if f.greedy {
+		opts = append(opts, hark.WithGreedy())
+	}
+	return opts
+}
+
+// load returns the Recognizer the flags describe: the model file given with -m, else the embedded model
+// (hark.ErrNoDefaultModel in a build without one).
+func (f *recognizerFlags) load(extra ...hark.Option) (*hark.Recognizer, error) {
+	opts := f.options(extra...)
+	if f.model == "" {
+		return hark.Default(opts...)
+	}
+	return hark.Load(f.model, opts...)
+}
+
+// modelName names the acoustic model for reports.
+func (f *recognizerFlags) modelName() string {
+	if f.model == "" {
+		return "embedded " + models.Acoustic
+	}
+	return f.model
+}
+
+// decoding describes the decoder the flags select, for reports: "greedy", "beam 64" or
+// "beam 64 + LM en.lm (α 0.5, β 1)".
+func (f *recognizerFlags) decoding() string {
+	if f.greedy {
+		return "greedy"
+	}
+	s := fmt.Sprintf("beam %d", f.beam)
+	lmName := ""
+	switch {
+	case f.noLM:
+	case f.lm != "":
+		lmName = f.lm
+	case f.model == "":
+		// Default loads the embedded LM when there is one.
+		if _, err := fs.Stat(models.FS(), models.LM); err == nil {
+			lmName = "embedded " + models.LM
+		}
+	}
+	if lmName != "" {
+		s += fmt.Sprintf(" + LM %s (α %g, β %g)", lmName, f.alpha, f.beta)
+	}
+	return s
+}

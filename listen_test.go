@@ -1,0 +1,254 @@
+package hark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/acoustic"
+)
+
+// chunkSource delivers x in reads of the sizes in steps (cycled), then fails with err (io.EOF if nil). After
+// cancelAt samples (if > 0) it calls cancel, as Ctrl-C would.
+type chunkSource struct {
+	x        []float32
+	steps    []int
+	err      error
+	i, pos   int
+	cancelAt int
+	cancel   context.CancelFunc
+}
+
+func (c *chunkSource) Read(ctx context.Context, p []float32) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if c.cancelAt > 0 && c.pos >= c.cancelAt {
+		c.cancel()
+		return 0, ctx.Err()
+	}
+	if c.pos == len(c.x) {
+		if c.err == nil {
+			return 0, io.EOF
+		}
+		return 0, c.err
+	}
+	n := min(len(p), c.steps[c.i%len(c.steps)], len(c.x)-c.pos)
+	if c.cancelAt > 0 {
+		n = min(n, c.cancelAt-c.pos)
+	}
+	c.i++
+	copy(p, c.x[c.pos:c.pos+n])
+	c.pos += n
+	return n, nil
+}
+
+// pausingModel is tinyModel taught to hear silence: one of its GRU units (19) sits below -0.94 on digital
+// silence and above -0.88 on the sample's speech (measured with a linear probe on twoSentences), so a large
+// blank weight on it makes the model output blanks in silence, which the endpoint rules need, and letters in
+// speech. TestPausingModel checks that it still does.
+func pausingModel(t testing.TB) *acoustic.Model {
+	m := tinyModel(t)
+	const unit, gain, threshold = 19, 400, -0.91
+	m.Weight("out.w")[unit*m.Config.VocabSize] -= gain
+	m.Weight("out.b")[0] -= gain * -threshold
+	return m
+}
+
+// The pausing model must give text on speech and nothing on the silence after it (from its zero start state
+// it still spells a letter or two on silence: utterances here start with speech).
+func TestPausingModel(t *testing.T) {
+	x := loadSample(t)
+	r := mustRecognizer(t, pausingModel(t), WithGreedy())
+	res, err := r.Recognize(context.Background(), concat(x, make([]float32, 32000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Words) < 2 || res.Words[len(res.Words)-1].End > 4.07 {
+		t.Errorf("speech and 2 s of silence give %q, words %+v; want text that ends with the speech", res.Text, res.Words)
+	}
+}
+
+// twoSentences is the sample sentence twice with 1.5 s of silence between and 0.3 s after: less than the
+// endpoint rules' 1.2 s, so the input's end ends the second utterance.
+func twoSentences(t testing.TB) []float32 {
+	x := loadSample(t)
+	return concat(x, make([]float32, 24000), x, make([]float32, 4800))
+}
+
+// listenAll runs Listen over a chunkSource and returns the events.
+func listenAll(t *testing.T, r *Recognizer, src *chunkSource, opts ListenOptions) ([]Event, error) {
+	t.Helper()
+	var evs []Event
+	err := r.Listen(context.Background(), src, opts, func(ev Event) error {
+		evs = append(evs, ev)
+		return nil
+	})
+	return evs, err
+}
+
+func finals(evs []Event) []Event {
+	var out []Event
+	for _, ev := range evs {
+		if ev.Type == EventFinal {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// eventLog renders events as comparable text: type, span and text (times to the microsecond, since scores and
+// confidences may differ in the last bits between chunkings).
+func eventLog(evs []Event) string {
+	var b strings.Builder
+	for _, ev := range evs {
+		fmt.Fprintf(&b, "%s %d %.6f-%.6f %q", ev.Type, ev.Rule, ev.Start, ev.End, ev.Result.Text)
+		for _, w := range ev.Result.Words {
+			fmt.Fprintf(&b, " %s@%.3f-%.3f", w.Text, w.Start, w.End)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Events depend on the audio only, not on how the source splits it; utterances are cut at the silence, each
+// final is what Recognize gives for the utterance's samples, and partials come in between.
+func TestListenUtterances(t *testing.T) {
+	x := twoSentences(t)
+	for _, mode := range decoderModes(t) {
+		t.Run(mode.name, func(t *testing.T) {
+			r := mustRecognizer(t, pausingModel(t), mode.opts...)
+			opts := ListenOptions{Endpoint: DefaultEndpointConfig()}
+			want, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := finals(want)
+			if len(fs) != 2 {
+				t.Fatalf("%d finals, want 2:\n%s", len(fs), eventLog(want))
+			}
+			if len(want) == len(fs) {
+				t.Errorf("no partial events:\n%s", eventLog(want))
+			}
+			for i, f := range fs {
+				if f.Result.Text == "" {
+					t.Errorf("final %d is empty", i)
+				}
+				seg := x[int(f.Start*16000+0.5):int(f.End*16000+0.5)]
+				rec, err := r.Recognize(context.Background(), seg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec.Text != f.Result.Text {
+					t.Errorf("final %d %q, Recognize of its %.2f–%.2f s gives %q", i, f.Result.Text, f.Start, f.End, rec.Text)
+				}
+			}
+			if fs[0].Rule != 1 || fs[1].Rule != -1 || fs[0].End < 4.07 || fs[0].End > 4.07+1.5 || fs[1].Start != fs[0].End {
+				t.Errorf("finals cut by rules %d, %d at %.2f s, %.2f s; want the silence rule (1) within the pause, then the end (-1)",
+					fs[0].Rule, fs[1].Rule, fs[0].End, fs[1].Start)
+			}
+			for _, steps := range [][]int{{160}, {1000, 37, 4801}, {16000}} {
+				got, err := listenAll(t, r, &chunkSource{x: x, steps: steps}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Partials are emitted per read, so they differ with the reads; finals may not.
+				if g, w := eventLog(finals(got)), eventLog(fs); g != w {
+					t.Errorf("reads of %v: finals\n%s\nwant\n%s", steps, g, w)
+				}
+			}
+		})
+	}
+}
+
+// The last utterance is flushed whatever ends listening: Ctrl-C, a failing device, MaxSamples.
+func TestListenFlush(t *testing.T) {
+	x := loadSample(t)
+	r := mustRecognizer(t, tinyModel(t), WithBeam(8))
+	whole, err := r.Recognize(context.Background(), x[:32000])
+	if err != nil || whole.Text == "" {
+		t.Fatalf("Recognize = %q, %v", whole.Text, err)
+	}
+	dead := errors.New("device unplugged")
+	tests := []struct {
+		name    string
+		src     func(cancel context.CancelFunc) *chunkSource
+		max     int64
+		wantErr error
+	}{
+		{"ctrl-c", func(c context.CancelFunc) *chunkSource {
+			return &chunkSource{x: x, steps: []int{700}, cancelAt: 32000, cancel: c}
+		}, 0, context.Canceled},
+		{"device fails", func(context.CancelFunc) *chunkSource {
+			return &chunkSource{x: x[:32000], steps: []int{700}, err: dead}
+		}, 0, dead},
+		{"max samples", func(context.CancelFunc) *chunkSource { return &chunkSource{x: x, steps: []int{700}} }, 32000, nil},
+		{"end of input", func(context.CancelFunc) *chunkSource { return &chunkSource{x: x[:32000], steps: []int{700}} }, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var evs []Event
+			// No endpoint rules: one utterance, ended only by the input.
+			err := r.Listen(ctx, tt.src(cancel), ListenOptions{MaxSamples: tt.max}, func(ev Event) error {
+				evs = append(evs, ev)
+				return nil
+			})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Errorf("Listen = %v, want %v", err, tt.wantErr)
+			}
+			if errors.Is(err, dead) && !strings.Contains(err.Error(), "after 2.00 s") {
+				t.Errorf("error %q does not say when the input failed", err)
+			}
+			fs := finals(evs)
+			if len(fs) != 1 || fs[0].Result.Text != whole.Text || fs[0].Rule != -1 || fs[0].End != 2 {
+				t.Errorf("finals\n%swant one of %q ending at 2 s by rule -1", eventLog(fs), whole.Text)
+			}
+			if len(evs) == 0 || evs[len(evs)-1].Type != EventFinal {
+				t.Errorf("the last event is not the final:\n%s", eventLog(evs))
+			}
+		})
+	}
+}
+
+// Partial events come only when the text changes, and an error from emit stops Listen at once.
+func TestListenPartials(t *testing.T) {
+	x := loadSample(t)
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{480}}, ListenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, ev := range evs {
+		if ev.Type == EventPartial {
+			if len(texts) > 0 && texts[len(texts)-1] == ev.Result.Text {
+				t.Errorf("partial %q repeated", ev.Result.Text)
+			}
+			texts = append(texts, ev.Result.Text)
+		}
+	}
+	if len(texts) < 3 {
+		t.Errorf("only %d partials: %q", len(texts), texts)
+	}
+	stop := errors.New("display closed")
+	calls := 0
+	err = r.Listen(context.Background(), &chunkSource{x: x, steps: []int{480}}, ListenOptions{}, func(Event) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("Listen = %v after %d calls, want %v after 1", err, calls, stop)
+	}
+	if err := r.Listen(context.Background(), &chunkSource{x: x, steps: []int{480}}, ListenOptions{MaxSamples: -1}, nil); err == nil {
+		t.Error("negative MaxSamples accepted")
+	}
+	bad := ListenOptions{Endpoint: EndpointConfig{Rules: []EndpointRule{{}}}}
+	if err := r.Listen(context.Background(), &chunkSource{x: x, steps: []int{480}}, bad, nil); err == nil {
+		t.Error("an endpoint rule that always fires was accepted")
+	}
+}
