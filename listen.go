@@ -90,7 +90,8 @@ type ListenOptions struct {
 // function of the audio alone, whatever sizes src's reads have and however fast it delivers.
 //
 // Listen returns nil when the input ended (io.EOF or MaxSamples), ctx.Err() when ctx ended, and src's error,
-// wrapped, when it failed; an error from emit stops Listen and is returned as is.
+// wrapped, when it failed; an error from emit stops Listen and is returned as is. A nil emit discards the
+// events.
 func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOptions, emit func(Event) error) error {
 	end, err := NewEndpointer(opts.Endpoint, r.frame)
 	if err != nil {
@@ -98,6 +99,9 @@ func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOpt
 	}
 	if opts.MaxSamples < 0 {
 		return fmt.Errorf("hark: listen: MaxSamples %d is negative", opts.MaxSamples)
+	}
+	if emit == nil {
+		emit = func(Event) error { return nil }
 	}
 	s, err := r.NewStream()
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/harkspeech/hark/internal/atomicfile"
 
 	"github.com/harkspeech/hark/features"
 )
@@ -123,23 +124,7 @@ func (m *Model) Save(w io.Writer) error {
 
 // SaveFile writes m to path atomically (a temporary file in the same folder, then a rename).
 func (m *Model) SaveFile(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = m.Save(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, m.Save, 0o644); err != nil {
 		return fmt.Errorf("acoustic: saving %s: %w", path, err)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/harkspeech/hark/metrics"
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/harkspeech/hark/metrics"
 
 	"github.com/harkspeech/hark/decoder/lm"
 )

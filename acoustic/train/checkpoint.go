@@ -2,7 +2,6 @@ package train
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/harkspeech/hark/internal/atomicfile"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/features"
@@ -253,46 +253,12 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	return ck, nil
 }
 
-// writeFileAtomic writes a file through write into a temporary file in the same folder, syncs it and renames it
-// over path, then syncs the folder, so that readers see either the old or the whole new file.
-func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	// CreateTemp makes the file private; outputs are ordinary files (umask still applies).
-	_ = f.Chmod(0o644)
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: some file systems cannot sync folders
-		d.Close()
-	}
-	return nil
+// Every file a run writes (checkpoint, model, card, curves, metrics log, feature cache) goes through
+// internal/atomicfile, so that a kill at any moment leaves the previous version readable.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	return atomicfile.Write(path, write, 0o644)
 }
 
-// writeBytesAtomic is writeFileAtomic for a byte slice.
 func writeBytesAtomic(path string, b []byte) error {
-	return writeFileAtomic(path, func(w io.Writer) error {
-		_, err := io.Copy(w, bytes.NewReader(b))
-		return err
-	})
+	return atomicfile.WriteBytes(path, b, 0o644)
 }
