@@ -235,15 +235,14 @@ func (n *runningNorm) scale(row []float32) {
 	}
 }
 
-// TranscribeStream is Transcribe through the streaming path, as a live input would go: the whole input is
-// fed to one Stream in chunks of 100 ms, cut into utterances where the endpoint rules fire (the decoder's
-// trailing silence, not the VAD), each utterance's Final becoming a segment. It is there to compare streaming
-// with file recognition on the same audio (`hark transcribe --stream`); Transcribe is faster and gives no
-// text on noise. name and progress are as in TranscribeReader.
+// TranscribeStream is Transcribe through the streaming path, as a live input would go: the whole input goes
+// through Listen, cut into utterances where the endpoint rules fire (the decoder's trailing silence, not the
+// VAD), each utterance's final becoming a segment. It is there to compare streaming with file recognition on the
+// same audio (`hark transcribe --stream`): a microphone giving the same samples gives the same finals.
+// Transcribe is faster and gives no text on noise. name and progress are as in TranscribeReader.
 func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name string, ep EndpointConfig, progress func(done, total float64)) (Result, error) {
 	res := Result{File: name}
-	end, err := NewEndpointer(ep, r.frame)
-	if err != nil {
+	if err := ep.Validate(); err != nil {
 		return res, err
 	}
 	src, err := audio.Open(in, name)
@@ -252,50 +251,42 @@ func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name st
 	}
 	defer src.Close()
 	total := max(src.Info().Duration, 0)
-	s, err := r.NewStream()
-	if err != nil {
-		return res, err
-	}
-	final := func() {
-		f := s.Final()
-		for _, seg := range f.Segments {
+	var read int64
+	counted := sourceFunc(func(ctx context.Context, p []float32) (int, error) {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		n, err := src.Read(p)
+		read += int64(n)
+		if progress != nil {
+			progress(float64(read)/audio.SampleRate, total)
+		}
+		return n, err
+	})
+	err = r.Listen(ctx, counted, ListenOptions{Endpoint: ep}, func(ev Event) error {
+		if ev.Type != EventFinal {
+			return nil
+		}
+		for _, seg := range ev.Result.Segments {
 			res.AddSegment(seg)
 		}
-		if len(f.Alternatives) > 0 {
-			res.Alternatives = combineAlternatives(res.Alternatives, f.Alternatives)
+		if len(ev.Result.Alternatives) > 0 {
+			res.Alternatives = combineAlternatives(res.Alternatives, ev.Result.Alternatives)
 		}
+		return nil
+	})
+	res.Duration = float64(read) / audio.SampleRate
+	if err != nil {
+		var fe *audio.FormatError
+		if errors.As(err, &fe) {
+			return res, fe // damaged input: the text before the damage, and the file's own error
+		}
+		return res, fmt.Errorf("transcribe %s: %w", name, err)
 	}
-	buf := make([]float32, audio.SampleRate/10)
-	var read int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("transcribe %s: %w", name, err)
-		}
-		n, rerr := src.Read(buf)
-		read += int64(n)
-		res.Duration = float64(read) / audio.SampleRate
-		if err := s.Accept(buf[:n]); err != nil {
-			return res, fmt.Errorf("transcribe %s: %w", name, err)
-		}
-		p := s.PartialResult()
-		silence := s.Elapsed()
-		if len(p.Words) > 0 {
-			silence = max(p.Segments[len(p.Segments)-1].End-p.Words[len(p.Words)-1].End, 0)
-		}
-		if _, ok := end.Detect(int(s.Elapsed()/r.frame), p.Text != "", int(silence/r.frame)); ok {
-			final()
-		}
-		if progress != nil {
-			progress(res.Duration, total)
-		}
-		if rerr != nil {
-			if s.Elapsed() > 0 {
-				final()
-			}
-			if errors.Is(rerr, io.EOF) {
-				return res, nil
-			}
-			return res, rerr
-		}
-	}
+	return res, nil
 }
+
+// sourceFunc is an AudioSource made of a function.
+type sourceFunc func(ctx context.Context, p []float32) (int, error)
+
+func (f sourceFunc) Read(ctx context.Context, p []float32) (int, error) { return f(ctx, p) }
