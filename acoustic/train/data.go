@@ -37,6 +37,8 @@ type Source struct {
 	Weight   float64
 	Examples []Example
 	Skipped  map[string]int // utterances left out, by reason
+	// Problems are the manifest's first bad lines (file, line number and what is wrong), for the user to fix.
+	Problems []*corpus.FormatError
 }
 
 // Dataset is the utterances of one or more manifests, ready for batching.
@@ -93,6 +95,8 @@ type DataConfig struct {
 	OutFrames func(int) int
 	// MaxSeconds drops longer utterances when positive (they would need a bucket of their own).
 	MaxSeconds float64
+	// StrictManifests makes a bad manifest line an error instead of a skipped, counted line.
+	StrictManifests bool
 }
 
 // LoadDataset reads manifests in any format corpus.ReadManifest understands and keeps the utterances that can be
@@ -103,11 +107,11 @@ func LoadDataset(ctx context.Context, specs []ManifestSpec, cfg DataConfig) (*Da
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		utts, rep, err := corpus.ReadManifest(spec.Path, corpus.Options{})
+		utts, rep, err := corpus.ReadManifest(spec.Path, corpus.Options{Strict: cfg.StrictManifests, MaxProblems: 10})
 		if err != nil {
 			return nil, err
 		}
-		src := Source{Manifest: spec.Path, Weight: spec.Weight, Skipped: map[string]int{}}
+		src := Source{Manifest: spec.Path, Weight: spec.Weight, Skipped: map[string]int{}, Problems: rep.Problems}
 		if rep.Skipped > 0 {
 			src.Skipped[SkipManifest] += rep.Skipped
 		}

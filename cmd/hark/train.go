@@ -89,6 +89,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
 	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
 	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
+	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
 	cache := fs.String("cache", defaultCacheDir("features"), "feature cache folder; empty turns the cache off")
 	workers := fs.Int("workers", 2, "goroutines loading and augmenting batches ahead of training")
 	if err := parseFlags(fs, args); err != nil {
@@ -182,7 +183,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	cfgJSON, _ := json.Marshal(cfg)
 
 	dataCfg := train.DataConfig{Vocabulary: model.Vocabulary, Features: model.Features, OutFrames: cfg.OutFrames,
-		MaxSeconds: *maxSeconds}
+		MaxSeconds: *maxSeconds, StrictManifests: *strict}
 	trainSet, err := train.LoadDataset(ctx, specs, dataCfg)
 	if err != nil {
 		return err
@@ -218,6 +219,16 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		devName += " (listed in holdout.tsv)"
+	}
+	for _, set := range []*train.Dataset{trainSet, devSet} {
+		if set == nil {
+			continue
+		}
+		for _, s := range set.Sources {
+			for _, p := range s.Problems {
+				fmt.Fprintf(e.stderr, "warning: %v (line skipped; --strict makes this an error)\n", p)
+			}
+		}
 	}
 	for _, s := range trainSet.Sources {
 		fmt.Fprintf(e.stderr, "%s: %d utterances (%.2f h), weight %g", s.Manifest, len(s.Examples), seconds(s.Examples)/3600, s.Weight)

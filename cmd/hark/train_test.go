@@ -127,3 +127,40 @@ func TestTrainEndToEnd(t *testing.T) {
 		t.Errorf("card with two dev sets:\n%s", card)
 	}
 }
+
+// TestTrainBadManifestLines: a bad line is listed with its file and line number and skipped, or with --strict
+// ends the run before any training.
+func TestTrainBadManifestLines(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 6)
+	good, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.tsv")
+	if err := os.WriteFile(bad, append(good, "u00.wav\tnot-a-number\tZERO\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem := "bad.tsv:7: bad duration"
+	tests := []struct {
+		strict bool
+		code   int
+	}{
+		{false, 0},
+		{true, 1},
+	}
+	for _, tt := range tests {
+		args := []string{"train", "--train", bad, "--config", "tiny", "--epochs", "1", "--batch", "2", "--out",
+			filepath.Join(dir, fmt.Sprintf("run-%v", tt.strict))}
+		if tt.strict {
+			args = append(args, "--strict")
+		}
+		code, _, stderr := runHark(t, nil, args...)
+		if code != tt.code || !strings.Contains(stderr, wantProblem) {
+			t.Errorf("strict=%v: exit %d, stderr:\n%s\nwant exit %d and %q", tt.strict, code, stderr, tt.code, wantProblem)
+		}
+		if !tt.strict && !strings.Contains(stderr, "6 utterances") {
+			t.Errorf("strict=false: the good lines were not all kept:\n%s", stderr)
+		}
+	}
+}
