@@ -113,11 +113,13 @@ for manifest in "$@"; do
 done
 
 echo
-echo "Hark: ${model:-embedded model}${lm:+; LM $lm ${lmflags[*]}}. PocketSphinx: Debian pocketsphinx-en-us (stock model, LM, dictionary)."
+lmdesc=
+[ -z "$lm" ] || lmdesc="; beam search with LM $lm${lmflags[*]:+ (${lmflags[*]})}"
+echo "Hark: ${model:-embedded model}$lmdesc. PocketSphinx: Debian pocketsphinx-en-us (stock model, LM, dictionary)."
 echo
 awk -F'\t' -v haslm="$lm" '
 	function pct(x) { return x == "-" || x == "null" ? "-" : sprintf("%.2f", 100 * x) }
-	function num(x) { return x == "-" ? "-" : sprintf("%.3f", x) }
+	function num(x) { return x == "-" ? "-" : sprintf("%.4f", x) }
 	BEGIN {
 		print "| manifest | utts | Hark greedy WER / CER % | Hark +LM WER / CER % | PocketSphinx WER / CER % | CPU RTF greedy / +LM / PocketSphinx |"
 		print "|---|---|---|---|---|---|"

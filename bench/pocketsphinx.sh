@@ -64,5 +64,5 @@ awk -v paths="$work/paths" '
 	}' "$work/hyp" >"$tmp"
 chmod 644 "$tmp"
 mv "$tmp" "$out"
-awk -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" \
+awk -v n="$(wc -l <"$work/ctl")" -v w="$wall" -v u="$user" -v s="$sys" \
 	'BEGIN { printf "pocketsphinx: %d utterances, %.2f s wall, %.2f s CPU\n", n, w, u + s }' >&2

@@ -26,6 +26,7 @@ type evalFlags struct {
 	hyp      string
 	perUtt   bool
 	asJSON   bool
+	strict   bool
 	limit    int
 	threads  int
 }
@@ -97,10 +98,11 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "eval", "--manifest MANIFEST [-m MODEL | --hyp FILE] [flags]")
 	var f evalFlags
 	f.register(fs)
-	fs.StringVar(&f.manifest, "manifest", "", "manifest to score: TSV, DeepSpeech CSV or a LibriSpeech `folder` (required)")
+	fs.StringVar(&f.manifest, "manifest", "", "`manifest` to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required)")
 	fs.StringVar(&f.hyp, "hyp", "", "score the hypotheses in `file` (PATH<TAB>TEXT lines) instead of running a model")
 	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
 	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
 	if err := parseFlags(fs, args); err != nil {
@@ -133,7 +135,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	all, rep, err := corpus.ReadManifest(f.manifest, corpus.Options{})
+	all, rep, err := corpus.ReadManifest(f.manifest, corpus.Options{Strict: f.strict})
 	for _, p := range rep.Problems {
 		fmt.Fprintf(e.stderr, "hark eval: skipped: %v\n", p)
 	}

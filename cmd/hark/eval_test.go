@@ -200,6 +200,7 @@ func TestEvalBadInput(t *testing.T) {
 		{"empty manifest", []string{"-m", model, "--manifest", writeFile(t, dir, "empty.tsv", "\n")}, 1, 0, []string{"empty.tsv", "no utterances"}},
 		{"bad line and lost audio", []string{"-m", model, "--manifest", manifest}, 1, 2,
 			[]string{"skipped: corpus: " + manifest + ":2:", filepath.Join(dir, "lost.wav")}},
+		{"bad line, --strict", []string{"-m", model, "--manifest", manifest, "--strict"}, 1, 0, []string{manifest + ":2: bad duration"}},
 		{"bad line with --hyp", []string{"--manifest", manifest, "--hyp", writeFile(t, dir, "h.tsv", "u00.wav\tzero\n")}, 1, 3,
 			[]string{manifest + ":2:", "u02.wav: no hypothesis"}},
 		{"missing hypothesis file", []string{"--manifest", good, "--hyp", filepath.Join(dir, "nohyp.tsv")}, 1, 0, []string{"nohyp.tsv"}},

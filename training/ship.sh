@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Ships a trained run as the embedded default model: copies RUN/model.hark to models/files/en.hark, the default
+# LM to models/files/en.lm (building it if needed), scores the model on the recipe's dev sets with greedy decoding
+# and with beam search + LM, and writes models/MODEL_CARD.md (the run's card plus those scores).
+# usage: training/ship.sh RUN_DIR     e.g. training/ship.sh ~/.cache/hark/runs/en-v1
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 RUN_DIR" >&2; exit 2; }
+run=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${HARK_CACHE:-$HOME/.cache/hark}
+data=$cache/data
+lm=$cache/lm/en-p011.lm
+hark=$root/bin/hark
+(cd "$root" && go build -o bin/hark ./cmd/hark)
+"$root/training/prepare-data.sh" "$root/../shared/data" "$data" >/dev/null
+if [ ! -f "$lm" ]; then
+	mkdir -p "$(dirname "$lm")"
+	"$hark" lm build -prune 0,1,1 -o "$lm" "$root"/../shared/data/text/*
+fi
+cp "$run/model.hark" "$root/models/files/en.hark.tmp" && mv "$root/models/files/en.hark.tmp" "$root/models/files/en.hark"
+cp "$lm" "$root/models/files/en.lm.tmp" && mv "$root/models/files/en.lm.tmp" "$root/models/files/en.lm"
+
+card=$root/models/MODEL_CARD.md
+{
+	cat "$run/model.md"
+	echo
+	echo "## Scores of the shipped model (models/files/en.hark)"
+	echo
+	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
+	echo "audio duration, audio decoding excluded; this 2-core machine was shared with training, so RTFs are upper bounds)."
+	echo "Beam search: width 64 with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
+	echo "\`-prune 0,1,1\`), α 0.5, β 1.0 (not yet tuned)."
+	echo
+	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for m in "$data/so-dev.tsv" "$data/fsdd-dev.tsv" "$data/cathy-dev.tsv" "$cache/synth-v1/test.tsv"; do
+		g=$("$hark" eval -m "$run/model.hark" --manifest "$m" --no-lm --greedy --json 2>/dev/null || true)
+		b=$("$hark" eval -m "$run/model.hark" --manifest "$m" --lm "$lm" --json 2>/dev/null || true)
+		python3 - "$m" "$g" "$b" <<'PY'
+import json, sys, os
+name, g, b = sys.argv[1], sys.argv[2], sys.argv[3]
+def load(s):
+    try:
+        return json.loads(s)
+    except Exception:
+        return None
+g, b = load(g), load(b)
+pct = lambda x: "%.1f %%" % (100 * x) if x is not None else "–"
+get = lambda d, k: d.get(k) if d else None
+print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+    os.path.basename(os.path.dirname(name)) + "/" + os.path.basename(name) if "synth" in name else os.path.basename(name),
+    get(g, "utterances") or get(b, "utterances") or "–",
+    pct(get(g, "wer")), pct(get(g, "cer")), pct(get(b, "wer")), pct(get(b, "cer")),
+    "%.4f" % get(g, "rtf") if get(g, "rtf") else "–", "%.4f" % get(b, "rtf") if get(b, "rtf") else "–"))
+PY
+	done
+} >"$card.tmp"
+mv "$card.tmp" "$card"
+ls -la "$root/models/files"
+cat "$card" | tail -8
