@@ -34,7 +34,7 @@ card=$root/models/MODEL_CARD.md
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for m in "$data/so-dev.tsv" "$data/fsdd-dev.tsv" "$data/cathy-dev.tsv" "$cache/synth-v1/test.tsv"; do
-		g=$("$hark" eval -m "$run/model.hark" --manifest "$m" --no-lm --greedy --json 2>/dev/null || true)
+		g=$("$hark" eval -m "$run/model.hark" --manifest "$m" --greedy --json 2>/dev/null || true)
 		b=$("$hark" eval -m "$run/model.hark" --manifest "$m" --lm "$lm" --json 2>/dev/null || true)
 		python3 - "$m" "$g" "$b" <<'PY'
 import json, sys, os
