@@ -105,6 +105,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
 	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
+	dump := fs.String("dump", "", "also save the model's log-probabilities as a decoder dev set in `folder` (refs.tsv, ID.npy, vocab.txt) for hark lm tune")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		var modelFlags []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "t":
+			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "t", "dump":
 				modelFlags = append(modelFlags, "-"+fl.Name)
 			}
 		})
@@ -167,6 +168,13 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		s.Model, s.Decoder, s.Threads = f.modelName(), f.decoding(), f.threads
 		if results, err = recognizeAll(ctx, rec, utts, f.threads); err != nil {
 			return err
+		}
+		if *dump != "" {
+			n, err := dumpDevSet(ctx, e.stderr, rec, utts, *dump, f.threads)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hark eval: dumped %d utterances to %s\n", n, *dump)
 		}
 		s.PeakRSSMB = peakRSSMB()
 	}
