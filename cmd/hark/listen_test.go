@@ -316,8 +316,11 @@ func TestListenMic(t *testing.T) {
 			model := tt.model(t)
 			mictest.Samples(t, tt.audio, audio.SampleRate, 1)
 			seconds := fmt.Sprint(float64(len(tt.audio)) / audio.SampleRate)
+			// The file plugin delivers ~100× real time and then repeats its last buffer: a 10-minute buffer
+			// (the most mic allows) keeps a slow reader (-race, a busy CI machine) from dropping any of the
+			// audio it needs before --seconds ends the run.
 			code, stdout, stderr := runHark(t, nil, "listen", "-m", model, "--format", "jsonl",
-				"--seconds", seconds, "--buffer", "60s", "--rate", "16000")
+				"--seconds", seconds, "--buffer", "10m", "--rate", "16000")
 			if code != 0 {
 				t.Fatalf("hark listen = %d, stderr %q", code, stderr)
 			}
@@ -388,7 +391,7 @@ func TestListenInterrupt(t *testing.T) {
 	out := &cancelWriter{trigger: `"partial"`, cancel: cancel}
 	var stderr bytes.Buffer
 	code := runMain(ctx, &env{stdin: bytes.NewReader(nil), stdout: out, stderr: &stderr},
-		[]string{"listen", "-m", model, "--format", "jsonl", "--buffer", "60s", "--rate", "16000"})
+		[]string{"listen", "-m", model, "--format", "jsonl", "--buffer", "10m", "--rate", "16000"})
 	if code != 0 {
 		t.Fatalf("hark listen after Ctrl-C = %d, stderr %q", code, stderr.String())
 	}
