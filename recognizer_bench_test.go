@@ -3,6 +3,7 @@ package hark
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -96,28 +97,27 @@ func transcribeHourChild(t *testing.T) {
 }
 
 // BenchmarkTranscribe10Min measures the real-time factor of Transcribe on ten minutes of speech and pauses
-// with a network of the default size (random weights: the time does not depend on them), greedy and with a
-// beam search and language model. One goroutine; run with GOMAXPROCS=1 for one core. cpu-RTF is CPU time
-// over audio time, which a busy machine does not inflate (it includes the benchmark's own GC and set-up).
+// (testdata/sample.wav and 1.5 s of silence, repeated), greedy and with a beam search and language model, with
+// the embedded default model and LM — or, in a build without them, a network of the default size with random
+// weights (the network's time does not depend on its weights; the beam search's does a little) and a small test
+// LM. One goroutine; run with GOMAXPROCS=1 for one core. cpu-RTF is CPU time over audio time, which a busy machine
+// does not inflate (it includes the benchmark's own GC and set-up).
 //
 //	go test -run '^$' -bench Transcribe10Min -benchtime 1x .
 func BenchmarkTranscribe10Min(b *testing.B) {
 	x := loadSample(b)
 	pattern := concat(x, make([]float32, 24000))
-	m, err := acoustic.NewModel(acoustic.DefaultConfig(), acoustic.EnglishVocabulary(), features.DefaultConfig(), 1)
-	if err != nil {
-		b.Fatal(err)
-	}
 	const seconds = 600
 	for _, c := range []struct {
-		name string
-		opts []Option
+		name   string
+		withLM bool
+		opts   []Option
 	}{
-		{"greedy", []Option{WithGreedy()}},
-		{"beam64+lm", []Option{WithBeam(64), WithLMModel(testLM(b))}},
+		{"greedy", false, []Option{WithGreedy()}},
+		{"beam64+lm", true, []Option{WithBeam(64)}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			r := mustRecognizer(b, m, c.opts...)
+			r := benchRecognizer(b, c.withLM, c.opts...)
 			cpu0 := cpuSeconds()
 			for b.Loop() {
 				in := newLoopWAV(b, pattern, seconds*16000)
@@ -135,4 +135,26 @@ func BenchmarkTranscribe10Min(b *testing.B) {
 			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 		})
 	}
+}
+
+// benchRecognizer is the embedded default recogniser (with the embedded LM unless opts say greedy), or a random-weight
+// stand-in of the same size when this build embeds no model.
+func benchRecognizer(b *testing.B, withLM bool, opts ...Option) *Recognizer {
+	r, err := Default(opts...)
+	if err == nil {
+		b.Log("embedded default model")
+		return r
+	}
+	if !errors.Is(err, ErrNoDefaultModel) {
+		b.Fatal(err)
+	}
+	b.Log("no embedded model: random weights of the default size and a test LM")
+	m, err := acoustic.NewModel(acoustic.DefaultConfig(), acoustic.EnglishVocabulary(), features.DefaultConfig(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if withLM {
+		opts = append(opts, WithLMModel(testLM(b)))
+	}
+	return mustRecognizer(b, m, opts...)
 }
