@@ -24,6 +24,17 @@ card=$root/models/MODEL_CARD.md
 {
 	cat "$run/model.md"
 	echo
+	echo "## Data and credits (complete list for the shipped model)"
+	echo
+	echo "- speechocean762 (train split), Apache-2.0 — speechocean762 authors"
+	echo "- rhasspy dataset-voice-cathy (CMU ARCTIC prompts), CC0 1.0"
+	echo "- Free Spoken Digit Dataset (Jakobovski et al.), CC BY-SA 4.0 — share-alike: the model is CC BY-SA 4.0 too"
+	echo "- synthetic speech made here by \`hark synth\` with Debian's espeak-ng, flite, festival (festvox kal/ked/slt"
+	echo "  voices) and FreeTTS, reading sentences from Jane Austen, the World English Bible, WordNet examples, fortunes"
+	echo "  and the Devil's Dictionary (public domain / permissive, via ../shared/data/text)"
+	echo "- language model (models/files/en.lm): the same sentences plus 395 Project Gutenberg books (public domain in"
+	echo "  the USA)"
+	echo
 	echo "## Scores of the shipped model (models/files/en.hark)"
 	echo
 	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
