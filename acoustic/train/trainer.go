@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/internal/atomicfile"
 	"github.com/harkspeech/hark/metrics"
 )
 
@@ -368,10 +369,7 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 // output folder; one run owns its folder, so none of them can belong to a write in progress.
 func removeStaleTemps(dir string) {
 	for _, name := range []string{CheckpointFile, ModelFile, CardFile, MetricsFile, LossPlotFile, WERPlotFile} {
-		stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp*"))
-		for _, f := range stale {
-			os.Remove(f)
-		}
+		_ = atomicfile.RemoveStale(filepath.Join(dir, name)) // best effort: a leftover only costs disk space
 	}
 }
 
