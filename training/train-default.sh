@@ -19,10 +19,14 @@ bin=$cache/bin/hark-train-$run
 mkdir -p "$cache/bin"
 if [ ! -x "$bin" ]; then (cd "$root" && go build -o "$bin" ./cmd/hark); fi
 
+# hark train runs on one goroutine per step; a second OpenBLAS thread for the big input-projection and
+# convolution GEMMs took run en-v1 from 94 to 120 audio-h/h on the 2-core machine (measured 2026-11-26).
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-$(nproc)}
+
 resume=()
 [ -f "$out/checkpoint.ckpt" ] && resume=(--resume)
 exec nice -n 5 "$bin" train "${resume[@]}" \
 	--train "$synth/train.tsv:1,$data/so-train.tsv:2,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1" \
 	--dev "$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv,$synth/test.tsv" \
 	--out "$out" --name "$run" --config default --batch 16 --epochs 12 --lr 0.0015 --warmup 500 \
-	--eval-every 1500 --patience 0 --checkpoint-every 5m --max-seconds 20 -t 1 "$@"
+	--eval-every 1500 --patience 0 --checkpoint-every 5m --max-seconds 20 -t "$(nproc)" "$@"
