@@ -48,6 +48,23 @@ func TestReadNPYNumpyFixture(t *testing.T) {
 	}
 }
 
+// An utterance with no frames (empty audio in hark eval --dump) round-trips as a (0, 0) array.
+func TestNPYNoFrames(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteNPY(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadNPY(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "empty.npy")
+	if err != nil || len(got) != 0 {
+		t.Fatalf("ReadNPY = %v, %v; want no rows", got, err)
+	}
+	// Rows claimed but no data is still an error.
+	b := bytes.Replace(buf.Bytes(), []byte("(0, 0)"), []byte("(1, 0)"), 1)
+	if _, err := ReadNPY(bytes.NewReader(b), int64(len(b)), "x.npy"); err == nil {
+		t.Error("(1, 0) with no data read without error")
+	}
+}
+
 func TestReadNPYErrors(t *testing.T) {
 	var good bytes.Buffer
 	WriteNPY(&good, [][]float32{{1, 2}, {3, 4}})
