@@ -7,9 +7,9 @@ import (
 	"os"
 )
 
-// Probe describes the file at path ("-" for standard input) without decoding its samples where it can: WAV and
-// FLAC lengths come from the headers (a WAV data chunk is still read through, to catch truncation), an MP3 is
-// scanned frame by frame for its exact length. A damaged file gives a *FormatError, with the Info read so far.
+// Probe describes the file at path ("-" for standard input): WAV and FLAC lengths come from the headers, but the
+// data is still read through (a FLAC stream decoded) to catch truncation; an MP3 is scanned frame by frame for its
+// exact length. A damaged file gives a *FormatError, with the Info read so far.
 func Probe(path string) (Info, error) {
 	if path == "-" {
 		return ProbeReader(os.Stdin, "stdin")
@@ -24,6 +24,21 @@ func Probe(path string) (Info, error) {
 
 // ProbeReader is Probe for an already open input; name is used in error messages.
 func ProbeReader(r io.Reader, name string) (Info, error) {
+	return probe(r, name, true)
+}
+
+// ProbeHeader is Probe trusting the WAV and FLAC headers: it reads only as far as it must to know the length, so it
+// is fast on large corpora (a corpus importer listing hours of FLAC) and blind to a file cut short after its header.
+func ProbeHeader(path string) (Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Info{}, err
+	}
+	defer f.Close()
+	return probe(f, path, false)
+}
+
+func probe(r io.Reader, name string, verify bool) (Info, error) {
 	br := bufio.NewReaderSize(r, readBufSize)
 	format, err := sniff(br, name)
 	if err != nil {
@@ -31,16 +46,16 @@ func ProbeReader(r io.Reader, name string) (Info, error) {
 	}
 	switch format {
 	case "wav":
-		return probeWAV(br, name)
+		return probeWAV(br, name, verify)
 	case "flac":
-		return probeFLAC(br, name)
+		return probeFLAC(br, name, verify)
 	}
 	return probeMP3(br, name)
 }
 
-func probeWAV(br *bufio.Reader, name string) (Info, error) {
+func probeWAV(br *bufio.Reader, name string, verify bool) (Info, error) {
 	src, info, err := openWAV(br, name)
-	if err != nil {
+	if err != nil || (!verify && info.Frames >= 0) {
 		return info, err
 	}
 	s := src.(*wavSource)
@@ -57,19 +72,22 @@ func probeWAV(br *bufio.Reader, name string) (Info, error) {
 	return info, nil
 }
 
-func probeFLAC(br *bufio.Reader, name string) (Info, error) {
+func probeFLAC(br *bufio.Reader, name string, verify bool) (Info, error) {
 	src, info, err := openFLAC(br, name)
-	if err != nil || info.Frames >= 0 {
+	if err != nil || (!verify && info.Frames >= 0) {
 		return info, err
 	}
-	// No length in STREAMINFO: count the samples.
+	// Decode to the end, as a WAV data chunk is read through: a file cut short at a frame boundary looks whole
+	// from its header, and with no length in STREAMINFO the samples must be counted anyway.
 	var n int64
 	buf := make([]float32, 0, 1<<16)
 	for {
 		buf, err = src.next(buf[:0])
 		n += int64(len(buf))
 		if err == io.EOF {
-			info.setFrames(n)
+			if info.Frames < 0 {
+				info.setFrames(n)
+			}
 			return info, nil
 		}
 		if err != nil {

@@ -107,7 +107,7 @@ func parseCSVRecord(rd *reader, name, dir string, line int, rec []string, fileCo
 	path := resolve(dir, file)
 	if rd.opts.CheckFiles {
 		// The file has to be opened anyway, so take the exact length from its header.
-		info, err := audio.Probe(path)
+		info, err := audio.ProbeHeader(path)
 		if err != nil {
 			return rd.problem(name, line, err, "audio file %s", path)
 		}

@@ -16,7 +16,7 @@ import (
 
 // readLibriSpeech reads a LibriSpeech tree: root/SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt, each line
 // "SPEAKER-CHAPTER-NNNN TRANSCRIPT" for the audio file SPEAKER-CHAPTER-NNNN.flac in the same folder. The speaker is
-// the first folder's name; durations come from the FLAC headers (audio.Probe).
+// the first folder's name; durations come from the FLAC headers (audio.ProbeHeader).
 func readLibriSpeech(root string, opts Options) ([]Utterance, Report, error) {
 	rd := newReader(opts, FormatLibriSpeech)
 	files, err := filepath.Glob(filepath.Join(root, "*", "*", "*.trans.txt"))
@@ -66,7 +66,7 @@ func readTrans(rd *reader, tf string) error {
 			perr = rd.problem(tf, lr.line, nil, "want \"UTTERANCE-ID TRANSCRIPT\"")
 		default:
 			path := filepath.Join(dir, id+".flac")
-			info, err := audio.Probe(path)
+			info, err := audio.ProbeHeader(path)
 			if err != nil {
 				perr = rd.problem(tf, lr.line, err, "audio file %s", path)
 				break

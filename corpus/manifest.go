@@ -169,7 +169,7 @@ func (r *reader) result(err error) ([]Utterance, Report, error) {
 // overrides the detection.
 //
 // DeepSpeech CSV files carry no durations: with CheckFiles they are read from the audio files' headers
-// (audio.Probe), otherwise estimated from wav_filesize as 16-bit mono 16 kHz WAV (the format DeepSpeech requires)
+// (audio.ProbeHeader), otherwise estimated from wav_filesize as 16-bit mono 16 kHz WAV (the format DeepSpeech requires)
 // after a 44-byte header.
 //
 // The error is non-nil for a file that cannot be read, for a manifest with no usable utterance at all, and in
