@@ -19,10 +19,6 @@ bin=$cache/bin/hark-train-$run
 mkdir -p "$cache/bin"
 if [ ! -x "$bin" ]; then (cd "$root" && go build -o "$bin" ./cmd/hark); fi
 
-# hark train runs on one goroutine per step; a second OpenBLAS thread for the big input-projection and
-# convolution GEMMs took run en-v1 from 94 to 120 audio-h/h on the 2-core machine (measured 2026-11-26).
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-$(nproc)}
-
 resume=()
 [ -f "$out/checkpoint.ckpt" ] && resume=(--resume)
 exec nice -n 5 "$bin" train "${resume[@]}" \

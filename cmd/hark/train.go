@@ -82,7 +82,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations; 0 = after every epoch")
 	patience := fs.Int("patience", 8, "stop after this many dev evaluations without a better WER; 0 = never")
 	seed := fs.Uint64("seed", 1, "seed for initial weights, data order and augmentation")
-	threads := fs.Int("t", runtime.NumCPU(), "threads")
+	threads := fs.Int("t", runtime.NumCPU(), "threads: each takes a share of every batch")
 	buckets := fs.Int("buckets", 8, "padded lengths to bucket utterances by")
 	noSorta := fs.Bool("no-sortagrad", false, "shuffle the first epoch too instead of going shortest-first")
 	augment := fs.Bool("augment", true, "augment training utterances (speed, noise, SpecAugment)")
@@ -180,6 +180,10 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	model := net.Model()
 	cfg := model.Config
+	// One replica per thread, each taking a share of every batch (the kernels themselves run single-threaded).
+	if net, err = train.Parallel(net, runtime.GOMAXPROCS(0)); err != nil {
+		return err
+	}
 	cfgJSON, _ := json.Marshal(cfg)
 
 	dataCfg := train.DataConfig{Vocabulary: model.Vocabulary, Features: model.Features, OutFrames: cfg.OutFrames,
