@@ -9,6 +9,10 @@
 #   --limit N   only the first N utterances of each manifest (PocketSphinx needs ~0.45 CPU-s per audio second)
 #   -t N        Hark recognises N utterances at once (its RTF is per thread)
 #
+# PocketSphinx's hypotheses do not depend on Hark's model, so they are kept in $PS_CACHE (default
+# ~/.cache/hark/pocketsphinx), keyed by the manifest's content and the pocketsphinx package version: comparing a
+# new checkpoint reruns only Hark. PS_CACHE=none turns the cache off.
+#
 # For each manifest it runs `hark eval --greedy`, `hark eval --lm LM` when an LM is given, bench/pocketsphinx.sh
 # and `hark eval --hyp` on PocketSphinx's output. Manifests are TSV (path<TAB>seconds<TAB>TRANSCRIPT). The hark
 # binary is $HARK if set, else built from this checkout. RTFs: Hark's counts features, network and decoding on
@@ -37,6 +41,8 @@ done
 [[ $limit =~ ^[0-9]+$ ]] || { echo "$0: --limit $limit: not a number" >&2; exit 2; }
 
 bench=$(cd "$(dirname "$0")" && pwd)
+pscache=${PS_CACHE:-${HARK_CACHE:-$HOME/.cache/hark}/pocketsphinx}
+[ "$pscache" != none ] || pscache=
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 hark=${HARK:-}
@@ -95,7 +101,19 @@ for manifest in "$@"; do
 	fi
 	echo "== $manifest: PocketSphinx" >&2
 	pscpu=-
-	if "$bench/pocketsphinx.sh" "$m" "$work/ps$i.tsv" 2>"$work/ps$i.err"; then
+	key=$( (cat "$m"; dpkg-query -W -f '${Version}' pocketsphinx 2>/dev/null) | sha256sum | cut -c1-16)
+	cached=${pscache:+$pscache/$key}
+	if [ -n "$cached" ] && [ -f "$cached.tsv" ] && [ -f "$cached.err" ]; then
+		echo "   (cached: $cached.tsv)" >&2
+		cp "$cached.tsv" "$work/ps$i.tsv"
+		cp "$cached.err" "$work/ps$i.err"
+	fi
+	if [ -f "$work/ps$i.tsv" ] || "$bench/pocketsphinx.sh" "$m" "$work/ps$i.tsv" 2>"$work/ps$i.err"; then
+		if [ -n "$cached" ] && [ ! -f "$cached.tsv" ]; then
+			mkdir -p "$pscache"
+			cp "$work/ps$i.err" "$cached.err.tmp" && mv "$cached.err.tmp" "$cached.err"
+			cp "$work/ps$i.tsv" "$cached.tsv.tmp" && mv "$cached.tsv.tmp" "$cached.tsv"
+		fi
 		pscpu=$(sed -n 's/^pocketsphinx: .* s wall, \(.*\) s CPU$/\1/p' "$work/ps$i.err")
 		grep -v '^pocketsphinx: ' "$work/ps$i.err" >&2 || true
 		evaljson "$work/p$i.json" --manifest "$m" --hyp "$work/ps$i.tsv"
