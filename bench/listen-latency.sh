@@ -6,14 +6,22 @@
 #   final-delay-p50/max-ms      time from an utterance's last word end to its final (endpoint rule: 1.2 s)
 #   processing-lag-p50/max-ms   time from the end of the audio an event covers to the event (computing only)
 #
-# usage: bench/listen-latency.sh MODEL.hark [SPEECH.wav]
+# usage: bench/listen-latency.sh [--lm LM] MODEL.hark [SPEECH.wav]
 #
+# --lm decodes with beam search and that language model (e.g. models/files/en.lm); without it, no LM.
 # Without SPEECH.wav it uses eight Free Spoken Digit Dataset clips (from ../shared/data/fsdd) with 1.5 s of
 # faint noise between them, so that each digit is an utterance. Run from the repository root; needs cgo,
 # portaudio19-dev, libasound2-plugins and sox. One core: taskset -c 1, GOMAXPROCS=1, OPENBLAS_NUM_THREADS=1 (the
 # file plugin's thread runs on the same core, so the figures are a little pessimistic).
 set -euo pipefail
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 MODEL.hark [SPEECH.wav]" >&2; exit 2; }
+usage() { echo "usage: $0 [--lm LM] MODEL.hark [SPEECH.wav]" >&2; exit 2; }
+lm=
+if [ "${1:-}" = --lm ]; then
+	[ $# -ge 2 ] || usage
+	lm=$(realpath "$2")
+	shift 2
+fi
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
 model=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -34,6 +42,6 @@ else
 	wav=$work/digits.wav
 	sox "${parts[@]}" "$wav"
 fi
-echo "model $model, speech $wav ($(soxi -D "$wav") s), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-HARK_LISTEN_MODEL=$model HARK_LISTEN_WAV=$wav OPENBLAS_NUM_THREADS=1 GOMAXPROCS=1 \
+echo "model $model, LM ${lm:-none}, speech $wav ($(soxi -D "$wav") s), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+HARK_LISTEN_MODEL=$model HARK_LISTEN_WAV=$wav HARK_LISTEN_LM=$lm OPENBLAS_NUM_THREADS=1 GOMAXPROCS=1 \
 	taskset -c 1 go test -run '^$' -bench '^BenchmarkListenLatency$' -benchtime 1x -v ./cmd/hark

@@ -36,14 +36,20 @@ func (c *clockedSource) Read(ctx context.Context, p []float32) (int, error) {
 // came (the endpoint rule's trailing silence, 1.2 s, plus the processing delay). Processing lag is, for every
 // event, how long after the end of the audio it covers it came: the part of the lag that is computing, not the
 // model's lookahead (which the partial lag includes). It needs a trained model and
-// a recording, named by HARK_LISTEN_MODEL and HARK_LISTEN_WAV; bench/listen-latency.sh makes both and runs it
-// on one core.
+// a recording, named by HARK_LISTEN_MODEL and HARK_LISTEN_WAV (and optionally an LM, HARK_LISTEN_LM);
+// bench/listen-latency.sh makes them and runs it on one core.
 func BenchmarkListenLatency(b *testing.B) {
 	modelPath, wavPath := os.Getenv("HARK_LISTEN_MODEL"), os.Getenv("HARK_LISTEN_WAV")
 	if modelPath == "" || wavPath == "" {
 		b.Skip("set HARK_LISTEN_MODEL and HARK_LISTEN_WAV (see bench/listen-latency.sh)")
 	}
-	rec, err := hark.Load(modelPath, hark.WithoutLM())
+	// HARK_LISTEN_LM adds beam search with that language model; without it the decoding is greedy-fast beam
+	// search with no LM, so the figures isolate the model.
+	lmOpt := hark.WithoutLM()
+	if p := os.Getenv("HARK_LISTEN_LM"); p != "" {
+		lmOpt = hark.WithLM(p)
+	}
+	rec, err := hark.Load(modelPath, lmOpt)
 	if err != nil {
 		b.Fatal(err)
 	}
