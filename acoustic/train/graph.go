@@ -140,8 +140,9 @@ func (n *graphNet) build(b *Batch, train bool) (*built, error) {
 			lens[j] = l.TimeOut(lens[j])
 			valid[j] = lens[j] * f
 		}
+		frozen := train && n.byName[p+"gamma"].Frozen && n.byName[p+"beta"].Frozen
 		bk := &bnKernel{bn: kernels.BN{C: l.Channels, B: b.B, RowsPer: t * f, Valid: valid}, t: t, f: f, train: train,
-			momentum: bnMomentum, runMean: n.byName[p+"mean"].Value, runVar: n.byName[p+"var"].Value}
+			frozen: frozen, momentum: bnMomentum, runMean: n.byName[p+"mean"].Value, runVar: n.byName[p+"var"].Value}
 		if x, err = G.ApplyOp(newFused(bk), x, node(p+"gamma"), node(p+"beta")); err != nil {
 			return nil, err
 		}

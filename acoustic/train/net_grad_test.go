@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,45 +108,114 @@ func snapshot(n Net) map[string][]float32 {
 	return m
 }
 
-// TestFrozenParams freezes the conv layers: their gradients are zero, and every other gradient is what the
-// unfrozen net computes.
+// TestFrozenParams freezes layers as a fine-tune does: frozen gradients are zero and a frozen batch-norm layer
+// normalises with its running statistics and leaves them alone. Where no batch-norm layer is frozen the other
+// gradients are exactly the unfrozen net's; where one is, the net computes a different function, so its
+// trainable gradients (including those that flow back through the frozen layer) are checked against central
+// differences instead.
 func TestFrozenParams(t *testing.T) {
-	cfg := tinyConfig()
-	rng := rand.New(rand.NewSource(13))
-	b := randomBatch(rng, cfg, []int{14, 10}, [][]int{{3, 4}, {7}})
-	ctx := context.Background()
-	net, err := NewNet(cfg, 14)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		freeze string
+	}{
+		{"conv layers", "conv"},
+		{"upper conv layer only", "conv1."},
+		{"a GRU layer", "gru0."},
+		{"output layer", "out."},
 	}
-	if _, err := net.Step(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	want := snapshot(net)
-	frozen, err := NewNet(cfg, 14)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range frozen.Params() {
-		if strings.HasPrefix(p.Name, "conv") {
-			p.Frozen = true
-		}
-		for i := range p.Grad {
-			p.Grad[i] = 7 // must be overwritten
-		}
-	}
-	if _, err := frozen.Step(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range frozen.Params() {
-		for i, g := range p.Grad {
-			w := want[p.Name][i]
-			if p.Frozen {
-				w = 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			rng := rand.New(rand.NewSource(4))
+			b := randomBatch(rng, cfg, []int{14, 10}, [][]int{{3, 4, 4}, {7, 8}})
+			ctx := context.Background()
+			net, err := NewNet(cfg, 3)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if math.Abs(float64(g-w)) > 1e-6+1e-5*math.Abs(float64(w)) {
-				t.Fatalf("%s[%d] = %v, want %v", p.Name, i, g, w)
+			// Running statistics unlike the fresh 0 and 1, so that using them is visible.
+			for _, p := range net.Params() {
+				if isRunningStat(p.Name) {
+					for i := range p.Value {
+						p.Value[i] = 0.5 + 0.3*float32(rng.Float64())
+					}
+				}
 			}
-		}
+			if _, err := Freeze(net.Params(), tt.freeze); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range net.Params() {
+				for i := range p.Grad {
+					p.Grad[i] = 7 // must be overwritten
+				}
+			}
+			before := map[string][]float32{}
+			for _, p := range net.Params() {
+				before[p.Name] = append([]float32(nil), p.Value...)
+			}
+			loss := func() float64 {
+				l, err := net.Step(ctx, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l[0] + l[1]
+			}
+			loss()
+			grads := snapshot(net)
+			for _, p := range net.Params() {
+				layer, _, _ := strings.Cut(p.Name, ".")
+				frozenLayer := strings.HasPrefix(p.Name, tt.freeze) || strings.HasPrefix(layer+".", tt.freeze) ||
+					(tt.freeze == "conv" && strings.HasPrefix(layer, "conv"))
+				changed := !slices.Equal(before[p.Name], p.Value)
+				switch {
+				case isRunningStat(p.Name) && changed == frozenLayer:
+					t.Errorf("%s changed %v; its layer is frozen: %v", p.Name, changed, frozenLayer)
+				case p.Frozen && !isRunningStat(p.Name) && slices.ContainsFunc(grads[p.Name], func(g float32) bool { return g != 0 }):
+					t.Errorf("frozen %s has a non-zero gradient", p.Name)
+				}
+			}
+			if !strings.HasPrefix(tt.freeze, "conv") {
+				ref, err := NewNet(cfg, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, p := range ref.Params() {
+					copy(p.Value, before[net.Params()[i].Name])
+				}
+				if _, err := ref.Step(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+				want := snapshot(ref)
+				for _, p := range net.Params() {
+					if p.Frozen || p.Grad == nil {
+						continue
+					}
+					if !slices.Equal(grads[p.Name], want[p.Name]) {
+						t.Errorf("%s: gradient differs from the unfrozen net's", p.Name)
+					}
+				}
+				return
+			}
+			const eps = 1e-2
+			for _, p := range net.Params() {
+				if p.Grad == nil || p.Frozen {
+					continue
+				}
+				for k := 0; k < 3; k++ {
+					i := rng.Intn(len(p.Value))
+					old := p.Value[i]
+					p.Value[i] = old + eps
+					up := loss()
+					p.Value[i] = old - eps
+					down := loss()
+					p.Value[i] = old
+					num := (up - down) / (2 * eps)
+					ana := float64(grads[p.Name][i])
+					if math.Abs(num-ana) > 2e-3+2e-2*math.Abs(ana) {
+						t.Errorf("%s[%d]: analytic %.6g, finite difference %.6g", p.Name, i, ana, num)
+					}
+				}
+			}
+		})
 	}
 }

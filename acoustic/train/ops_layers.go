@@ -47,9 +47,12 @@ func (k *convKernel) backward(in [][]float32, out, dout []float32, grads [][]flo
 // shape as x. In training mode it normalises with the statistics of the valid rows and updates the running
 // statistics; otherwise it uses the running statistics.
 type bnKernel struct {
-	bn              kernels.BN
-	t, f            int
-	train           bool
+	bn    kernels.BN
+	t, f  int
+	train bool
+	// frozen (training, with γ and β frozen): normalise with the running statistics and leave them alone, as
+	// inference will, rather than let a fine-tune's batches shift a layer it is not training.
+	frozen          bool
 	momentum        float32
 	runMean, runVar []float32 // live Param storage
 	mean, invstd    []float32
@@ -62,7 +65,7 @@ func (k *bnKernel) inShapes() []tensor.Shape {
 func (k *bnKernel) outShape() tensor.Shape { return tensor.Shape{k.bn.B, k.t, k.f * k.bn.C} }
 func (k *bnKernel) diffWRT() []bool        { return []bool{true, true, true} }
 func (k *bnKernel) forward(in [][]float32, out []float32) error {
-	if !k.train {
+	if !k.train || k.frozen {
 		k.bn.ForwardInfer(in[0], out, in[1], in[2], k.runMean, k.runVar)
 		return nil
 	}
@@ -78,6 +81,10 @@ func (k *bnKernel) forward(in [][]float32, out []float32) error {
 	return nil
 }
 func (k *bnKernel) backward(in [][]float32, out, dout []float32, grads [][]float32) error {
+	if k.frozen {
+		k.bn.BackwardInfer(in[0], out, dout, in[1], k.runMean, k.runVar, grads[0], grads[1], grads[2])
+		return nil
+	}
 	if !k.train {
 		return fmt.Errorf("train: batch-norm gradient in inference mode")
 	}

@@ -193,3 +193,36 @@ func ScaleShiftClip(x, scale, shift []float32) {
 		}
 	}
 }
+
+// BackwardInfer is Backward for a layer run by ForwardInfer with the fixed statistics mean and variance (a
+// frozen layer being fine-tuned through): the normalisation is then a per-channel affine map, so
+// dx = γ/σ·g, dγ = Σ g·x̂ and dβ = Σ g over the valid rows, g being dy through the clipped ReLU.
+func (n BN) BackwardInfer(x, y, dy, gamma, mean, variance, dx, dgamma, dbeta []float32) {
+	c := n.C
+	inv := make([]float64, c)
+	for j := range inv {
+		inv[j] = 1 / math.Sqrt(float64(variance[j])+BNEps)
+	}
+	sg := make([]float64, c)
+	sgx := make([]float64, c)
+	clear(dx[:n.B*n.RowsPer*c])
+	for b := 0; b < n.B; b++ {
+		off := b * n.RowsPer * c
+		for r := 0; r < n.Valid[b]; r++ {
+			o := off + r*c
+			xr, yr, dyr, gr := x[o:o+c], y[o:o+c], dy[o:o+c], dx[o:o+c]
+			for j := range gr {
+				g := dyr[j]
+				if yv := yr[j]; yv <= 0 || yv >= ReluClip {
+					g = 0
+				}
+				sg[j] += float64(g)
+				sgx[j] += float64(g) * (float64(xr[j]) - float64(mean[j])) * inv[j]
+				gr[j] = g * float32(float64(gamma[j])*inv[j])
+			}
+		}
+	}
+	for j := 0; j < c; j++ {
+		dgamma[j], dbeta[j] = float32(sgx[j]), float32(sg[j])
+	}
+}

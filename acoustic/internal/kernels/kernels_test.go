@@ -168,3 +168,26 @@ func TestBNBackwardFiniteDifference(t *testing.T) {
 	n.Backward(x, y, proj, gamma, mean, inv, dx, dg, db)
 	fdCheck(t, "bn", [][]float32{x, gamma, beta}, [][]float32{dx, dg, db}, loss)
 }
+
+func TestBNBackwardInferFiniteDifference(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	n := BN{C: 3, B: 2, RowsPer: 4, Valid: []int{4, 2}}
+	x := rnd(rng, n.B*n.RowsPer*n.C)
+	gamma, beta := rnd(rng, 3), rnd(rng, 3)
+	mean := rnd(rng, 3)
+	variance := []float32{0.5, 1.7, 0.9}
+	proj := rnd(rng, len(x))
+	for b := 0; b < n.B; b++ {
+		for r := n.Valid[b]; r < n.RowsPer; r++ {
+			for j := 0; j < n.C; j++ {
+				proj[(b*n.RowsPer+r)*n.C+j] = 0
+			}
+		}
+	}
+	y := make([]float32, len(x))
+	loss := func() float64 { n.ForwardInfer(x, y, gamma, beta, mean, variance); return dot(y, proj) }
+	loss()
+	dx, dg, db := make([]float32, len(x)), make([]float32, 3), make([]float32, 3)
+	n.BackwardInfer(x, y, proj, gamma, mean, variance, dx, dg, db)
+	fdCheck(t, "bn-infer", [][]float32{x, gamma, beta}, [][]float32{dx, dg, db}, loss)
+}
