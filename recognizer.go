@@ -20,6 +20,9 @@ const (
 	DefaultBeam  = 64
 	DefaultAlpha = 0.5
 	DefaultBeta  = 1.0
+	// DefaultUnknownPenalty (natural log, once per word outside the LM's vocabulary) keeps a weak acoustic model
+	// from spelling out run-together non-words that the LM's <unk> probability alone lets through.
+	DefaultUnknownPenalty = -5.0
 )
 
 // wholeBelow is the input length, in seconds, under which Transcribe recognises an input whole rather than
@@ -49,6 +52,7 @@ type settings struct {
 	beam    int
 	alpha   float64
 	beta    float64
+	unk     float64
 	hot     []decoder.HotWord
 	nbest   int
 	threads int
@@ -74,6 +78,10 @@ func WithLMModel(m *lm.Model) Option {
 func WithoutLM() Option {
 	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = nil, "", true, true }
 }
+
+// WithUnknownPenalty sets the score (natural log, normally negative) added once per recognised word that the
+// language model does not know (DefaultUnknownPenalty); 0 leaves such words to the LM's <unk> probability.
+func WithUnknownPenalty(p float64) Option { return func(s *settings) { s.unk = p } }
 
 // WithBeam sets the beam width of the search (DefaultBeam when n ≤ 0).
 func WithBeam(n int) Option { return func(s *settings) { s.beam = n } }
@@ -116,7 +124,7 @@ func Load(path string, opts ...Option) (*Recognizer, error) {
 // LoadModel returns a Recognizer for an acoustic model already in memory. The model must not change while the
 // Recognizer is in use.
 func LoadModel(m *acoustic.Model, opts ...Option) (*Recognizer, error) {
-	s := settings{alpha: DefaultAlpha, beta: DefaultBeta}
+	s := settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -169,7 +177,7 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 		opts.BeamWidth = DefaultBeam
 	}
 	if s.lm != nil {
-		opts.LM, opts.Alpha, opts.Beta = s.lm, s.alpha, s.beta
+		opts.LM, opts.Alpha, opts.Beta, opts.UnknownPenalty = s.lm, s.alpha, s.beta, s.unk
 	}
 	if r.dec, err = decoder.New(r.vocab, opts); err != nil {
 		return nil, fmt.Errorf("hark: %w", err)

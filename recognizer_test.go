@@ -601,3 +601,34 @@ func TestDefaultFrom(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// The unknown-word penalty reaches the decoder: with none, the untrained model's babble comes out as words the
+// LM has never seen; with a prohibitive one, every word is in the LM's vocabulary.
+func TestUnknownPenalty(t *testing.T) {
+	m, l, x := tinyModel(t), testLM(t), loadSample(t)
+	oov := func(text string) []string {
+		var out []string
+		for _, w := range strings.Fields(text) {
+			if _, ok := l.ID(w); !ok {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		penalty float64
+		wantOOV bool
+	}{
+		{0, true},
+		{-1000, false},
+	} {
+		r := mustRecognizer(t, m, WithBeam(16), WithLMModel(l), WithAlpha(0.5), WithBeta(3), WithUnknownPenalty(tt.penalty))
+		res, err := r.Recognize(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := oov(res.Text); (len(got) > 0) != tt.wantOOV {
+			t.Errorf("penalty %v: %q has unknown words %q, want some: %v", tt.penalty, res.Text, got, tt.wantOOV)
+		}
+	}
+}

@@ -36,6 +36,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
 	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
 	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	fs.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, once per word the LM does not know)")
 	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` (natural-log units, repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harkspeech/hark"
+
 	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/decoder/lm"
 )
@@ -135,7 +137,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	alphas := fs.String("alpha", "0:2:0.25", "α values: lo:hi:step or a comma-separated `list`")
 	betas := fs.String("beta", "0:3:0.5", "β values: lo:hi:step or a comma-separated `list`")
 	beam := fs.Int("beam", 64, "beam `width`")
-	unk := fs.Float64("unk", -5, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
+	unk := fs.Float64("unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
 	if err := parseFlags(fs, args); err != nil {
