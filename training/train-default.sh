@@ -24,5 +24,5 @@ resume=()
 exec nice -n 5 "$bin" train "${resume[@]}" \
 	--train "$synth/train.tsv:1,$data/so-train.tsv:2,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1" \
 	--dev "$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv,$synth/test.tsv" \
-	--out "$out" --name "$run" --config default --batch 16 --epochs 12 --lr 0.0015 --warmup 500 \
+	--out "$out" --name "$run" --config default --batch 16 --epochs 10 --lr 0.0015 --warmup 500 \
 	--eval-every 1500 --patience 0 --checkpoint-every 5m --max-seconds 20 -t "$(nproc)" "$@"
