@@ -3,6 +3,8 @@ package train
 import (
 	"context"
 	"math/rand"
+	"runtime"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -64,4 +66,30 @@ func BenchmarkTrainStepFused(b *testing.B) {
 	batch := benchBatch(cfg)
 	ctx := context.Background()
 	reportMedian(b, func() error { _, err := net.Step(ctx, batch); return err })
+}
+
+// BenchmarkTrainStepParallel is BenchmarkTrainStepFused through Parallel with one replica per GOMAXPROCS, plus
+// the optimiser update, on twice the batch: the step `hark train` takes on a multi-core machine.
+func BenchmarkTrainStepParallel(b *testing.B) {
+	cfg := acoustic.DefaultConfig()
+	net, err := NewNet(cfg, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	par, err := Parallel(net, runtime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	one := benchBatch(cfg)
+	batch := &Batch{B: 2 * one.B, T: one.T, F: one.F, Feats: append(slices.Clone(one.Feats), one.Feats...),
+		FeatLens: append(slices.Clone(one.FeatLens), one.FeatLens...), Labels: append(slices.Clone(one.Labels), one.Labels...)}
+	adam := NewAdam(Schedule{Peak: 1e-4, Decay: DecayConstant, Total: 1}, 400)
+	ctx := context.Background()
+	reportMedian(b, func() error {
+		if _, err := par.Step(ctx, batch); err != nil {
+			return err
+		}
+		_, _, err := adam.Update(par.Params())
+		return err
+	})
 }
