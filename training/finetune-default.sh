@@ -28,4 +28,4 @@ exec nice -n 5 "$bin" train "${start[@]}" \
 	--train "$synth/train.tsv:0.1,$data/so-train.tsv:3,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1" \
 	--dev "$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv,$synth/test.tsv" \
 	--out "$out" --name "$run" --batch 16 --epochs 2 --lr 0.0003 --warmup 100 \
-	--eval-every 0 --patience 0 --checkpoint-every 5m --max-seconds 20 -t "$(nproc)" "$@"
+	--eval-every 0 --patience 0 --no-sortagrad --checkpoint-every 5m --max-seconds 20 -t "$(nproc)" "$@"
