@@ -16,6 +16,9 @@ hark=$root/bin/hark
 const() { sed -n "s/^[[:space:]]*$1[[:space:]]*= \(.*\)$/\1/p" "$root/recognizer.go"; }
 alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty)
 tuned=${TUNED:-not tuned for this model}
+pscache=${PS_CACHE:-$cache/pocketsphinx}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 "$root/training/prepare-data.sh" "$root/../shared/data" "$data" >/dev/null
 if [ ! -f "$lm" ]; then
 	mkdir -p "$(dirname "$lm")"
@@ -46,29 +49,42 @@ card=$root/models/MODEL_CARD.md
 	echo "Beam search: width 64 with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
 	echo "\`-prune 0,1,1\`), α $alpha, β $beta, unknown-word penalty $unk (hark's defaults; $tuned)."
 	echo
-	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	for m in "$data/so-dev.tsv" "$data/fsdd-dev.tsv" "$data/cathy-dev.tsv" "$cache/synth-v1/test.tsv"; do
-		g=$("$hark" eval -m "$run/model.hark" --manifest "$m" --greedy --json 2>/dev/null || true)
-		b=$("$hark" eval -m "$run/model.hark" --manifest "$m" --lm "$lm" --json 2>/dev/null || true)
-		python3 - "$m" "$g" "$b" <<'PY'
+		# Greedy and beam search side by side, one core each.
+		"$hark" eval -m "$run/model.hark" --manifest "$m" --greedy --json >"$work/g.json" 2>/dev/null &
+		"$hark" eval -m "$run/model.hark" --manifest "$m" --lm "$lm" --json >"$work/b.json" 2>/dev/null &
+		wait || true
+		# PocketSphinx's hypotheses, if bench/compare.sh has cached them for this manifest (same key as there).
+		awk -F'\t' -v OFS='\t' -v base="$(cd "$(dirname "$m")" && pwd)" '$1 != "" { if ($1 !~ /^\//) $1 = base "/" $1; print }' "$m" >"$work/abs.tsv"
+		key=$( (cat "$work/abs.tsv"; dpkg-query -W -f '${Version}' pocketsphinx 2>/dev/null) | sha256sum | cut -c1-16)
+		: >"$work/p.json"
+		if [ -f "$pscache/$key.tsv" ]; then
+			"$hark" eval --manifest "$work/abs.tsv" --hyp "$pscache/$key.tsv" --json >"$work/p.json" 2>/dev/null || true
+		fi
+		python3 - "$m" "$work/g.json" "$work/b.json" "$work/p.json" <<'PY'
 import json, sys, os
-name, g, b = sys.argv[1], sys.argv[2], sys.argv[3]
-def load(s):
+name = sys.argv[1]
+def load(path):
     try:
-        return json.loads(s)
+        return json.load(open(path))
     except Exception:
         return None
-g, b = load(g), load(b)
+g, b, p = load(sys.argv[2]), load(sys.argv[3]), load(sys.argv[4])
 pct = lambda x: "%.1f %%" % (100 * x) if x is not None else "–"
 get = lambda d, k: d.get(k) if d else None
-print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
     os.path.basename(os.path.dirname(name)) + "/" + os.path.basename(name) if "synth" in name else os.path.basename(name),
     get(g, "utterances") or get(b, "utterances") or "–",
     pct(get(g, "wer")), pct(get(g, "cer")), pct(get(b, "wer")), pct(get(b, "cer")),
-    "%.4f" % get(g, "rtf") if get(g, "rtf") else "–", "%.4f" % get(b, "rtf") if get(b, "rtf") else "–"))
+    "%.4f" % get(g, "rtf") if get(g, "rtf") else "–", "%.4f" % get(b, "rtf") if get(b, "rtf") else "–",
+    pct(get(p, "wer"))))
 PY
 	done
+	echo
+	echo "PocketSphinx: Debian pocketsphinx + pocketsphinx-en-us (stock US English model, LM and dictionary) on the same"
+	echo "utterances, hypotheses from \`bench/compare.sh\` (cached in ~/.cache/hark/pocketsphinx); – where not run."
 } >"$card.tmp"
 mv "$card.tmp" "$card"
 ls -la "$root/models/files"
