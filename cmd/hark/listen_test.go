@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +22,17 @@ import (
 )
 
 const sampleWAV = "../../testdata/sample.wav"
+
+// englishAudio is real speech held out of training (a speechocean762 dev speaker) that the embedded model
+// transcribes exactly, in MP3 as the data set ships it (see ../../testdata/README.md); englishText is its
+// transcript as hark prints it.
+const (
+	englishAudio  = "../../testdata/english.mp3"
+	englishText = "../../testdata/english.txt"
+)
+
+// embeddedModel selects the model built into hark (no -m flag).
+func embeddedModel(*testing.T) string { return "" }
 
 func TestListenWithoutMicSupport(t *testing.T) {
 	if _, err := mic.Devices(); !errors.Is(err, mic.ErrUnsupported) {
@@ -302,25 +314,39 @@ func TestListenMic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	english, err := os.ReadFile(englishText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _, err := audio.Load(englishAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
-		model  func(*testing.T) string
+		model  func(*testing.T) string // "" for the embedded model
 		audio  []float32
 		finals int
+		want   string // the final's exact text, when the model is trained
 	}{
-		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1},
-		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2},
+		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, ""},
+		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, ""},
+		{"real speech, embedded model", embeddedModel, slices.Concat(make([]float32, 4800), y, make([]float32, 8000)), 1,
+			strings.TrimSpace(string(english))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			model := tt.model(t)
+			var modelArgs []string
+			if model := tt.model(t); model != "" {
+				modelArgs = []string{"-m", model}
+			}
 			mictest.Samples(t, tt.audio, audio.SampleRate, 1)
 			seconds := fmt.Sprint(float64(len(tt.audio)) / audio.SampleRate)
 			// The file plugin delivers ~100× real time and then repeats its last buffer: a 10-minute buffer
 			// (the most mic allows) keeps a slow reader (-race, a busy CI machine) from dropping any of the
 			// audio it needs before --seconds ends the run.
-			code, stdout, stderr := runHark(t, nil, "listen", "-m", model, "--format", "jsonl",
-				"--seconds", seconds, "--buffer", "10m", "--rate", "16000")
+			code, stdout, stderr := runHark(t, nil, slices.Concat([]string{"listen"}, modelArgs,
+				[]string{"--format", "jsonl", "--seconds", seconds, "--buffer", "10m", "--rate", "16000"})...)
 			if code != 0 {
 				t.Fatalf("hark listen = %d, stderr %q", code, stderr)
 			}
@@ -332,15 +358,18 @@ func TestListenMic(t *testing.T) {
 			if last := evs[len(evs)-1]; last.Type != "stats" || last.Dropped != 0 {
 				t.Errorf("last event %+v, want stats without drops", last)
 			}
+			if tt.want != "" && got[0] != tt.want {
+				t.Errorf("final %q, want %q", got[0], tt.want)
+			}
 			wav := writeWAV(t, t.TempDir(), "in.wav", tt.audio)
 			if tt.finals == 1 {
-				code, file, stderr := runHark(t, nil, "transcribe", "-m", model, "--stream", wav)
+				code, file, stderr := runHark(t, nil, slices.Concat([]string{"transcribe"}, modelArgs, []string{"--stream", wav})...)
 				if code != 0 || strings.TrimSpace(file) != got[0] {
 					t.Errorf("transcribe --stream = %d %q (%s), listen %q", code, file, stderr, got[0])
 				}
 				return
 			}
-			rec, err := hark.Load(model)
+			rec, err := hark.Load(modelArgs[1])
 			if err != nil {
 				t.Fatal(err)
 			}

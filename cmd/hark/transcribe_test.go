@@ -241,3 +241,19 @@ func TestTranscribeOptions(t *testing.T) {
 		t.Errorf("flags: exit %d %s", code, stderr)
 	}
 }
+
+// TestTranscribeEmbeddedEnglish is the product's promise: with no flags, the embedded model and LM turn real
+// speech that no training set held into the right words.
+func TestTranscribeEmbeddedEnglish(t *testing.T) {
+	want, err := os.ReadFile(englishText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runHark(t, nil, "transcribe", englishAudio)
+	if code != 0 {
+		t.Fatalf("hark transcribe = %d: %s", code, stderr)
+	}
+	if got := strings.TrimSpace(stdout); got != strings.TrimSpace(string(want)) {
+		t.Errorf("hark transcribe %s = %q, want %q", englishAudio, got, strings.TrimSpace(string(want)))
+	}
+}
