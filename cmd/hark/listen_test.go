@@ -27,8 +27,8 @@ const sampleWAV = "../../testdata/sample.wav"
 // transcribes exactly, in MP3 as the data set ships it (see ../../testdata/README.md); englishText is its
 // transcript as hark prints it.
 const (
-	englishAudio  = "../../testdata/english.mp3"
-	englishText = "../../testdata/english.txt"
+	englishAudio = "../../testdata/english.mp3"
+	englishText  = "../../testdata/english.txt"
 )
 
 // embeddedModel selects the model built into hark (no -m flag).
