@@ -31,7 +31,7 @@ build: deps
 
 run: build
 	./$(BIN) info $(SAMPLE)
-	./$(BIN) transcribe $(SAMPLE)
+	./$(BIN) transcribe $(SAMPLE) testdata/english.mp3
 
 test: deps
 	$(GO) vet ./...
