@@ -3,6 +3,7 @@
 # LM to models/files/en.lm (building it if needed), scores the model on the recipe's dev sets with greedy decoding
 # and with beam search + LM, and writes models/MODEL_CARD.md (the run's card plus those scores).
 # usage: training/ship.sh RUN_DIR     e.g. training/ship.sh ~/.cache/hark/runs/en-v1
+# env:   TUNED (how the decoding defaults were tuned), HISTORY (for a fine-tuned run: its starting model's story)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 RUN_DIR" >&2; exit 2; }
 run=$1
@@ -31,6 +32,13 @@ card=$root/models/MODEL_CARD.md
 {
 	cat "$run/model.md"
 	echo
+	# A fine-tuned run's card shows only its own stage: HISTORY says where its starting model came from.
+	if [ -n "${HISTORY:-}" ]; then
+		echo "## How the starting model was made"
+		echo
+		printf '%s\n' "$HISTORY"
+		echo
+	fi
 	echo "## Data and credits (complete list for the shipped model)"
 	echo
 	echo "- speechocean762 (train split), Apache-2.0 — speechocean762 authors"
