@@ -3,7 +3,13 @@
 # scored on the four dev sets. Re-running it resumes the run from its last checkpoint.
 #
 # usage: training/train-default.sh [extra hark train flags]
-# env:   HARK_CACHE (default ~/.cache/hark), RUN (run name, default en-v1), SYNTH (synthetic corpus folder)
+# env:   HARK_CACHE (default ~/.cache/hark), RUN (run name, default en-v1), SYNTH (synthetic corpus folder),
+#        EXTRA (more training manifests, ",path:weight..." appended to --train), INIT (start from this model
+#        instead of random weights; ignored when the run has a checkpoint)
+#
+# The follow-up run (started 2026-11-26, resumes the same way):
+#   RUN=en-v2 INIT=$HOME/.cache/hark/runs/en-v1-ft/model.hark EXTRA=,$HOME/.cache/hark/synth-v2/train.tsv:1 \
+#     training/train-default.sh --epochs 6 --lr 0.001
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
@@ -20,9 +26,10 @@ mkdir -p "$cache/bin"
 if [ ! -x "$bin" ]; then (cd "$root" && go build -o "$bin" ./cmd/hark); fi
 
 resume=()
+[ -n "${INIT:-}" ] && resume=(--init "$(realpath "$INIT")")
 [ -f "$out/checkpoint.ckpt" ] && resume=(--resume)
 exec nice -n 5 "$bin" train "${resume[@]}" \
-	--train "$synth/train.tsv:1,$data/so-train.tsv:2,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1" \
+	--train "$synth/train.tsv:1,$data/so-train.tsv:2,$data/cathy-train.tsv:1,$data/fsdd-train.tsv:1${EXTRA:-}" \
 	--dev "$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv,$synth/test.tsv" \
 	--out "$out" --name "$run" --config default --batch 16 --epochs 10 --lr 0.0015 --warmup 500 \
 	--eval-every 1500 --patience 0 --checkpoint-every 5m --max-seconds 20 -t "$(nproc)" "$@"
