@@ -33,7 +33,11 @@ type graphNet struct {
 }
 
 func newGraphNet(cfg acoustic.Config, seed int64) (*graphNet, error) {
-	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), features.DefaultConfig(), seed)
+	// The default features with the network's own mel count, so that a config with NumMels ≠ 80 gets a model
+	// whose feature extraction feeds it.
+	feat := features.DefaultConfig()
+	feat.NumMels = cfg.NumMels
+	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, seed)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ type Net interface {
 	Model() *acoustic.Model
 }
 
-// NewNet returns a freshly initialised network for cfg (English vocabulary, default features), reproducible
+// NewNet returns a freshly initialised network for cfg (English vocabulary, default features with cfg's mel count), reproducible
 // from seed.
 func NewNet(cfg acoustic.Config, seed int64) (Net, error) {
 	return newGraphNet(cfg, seed)

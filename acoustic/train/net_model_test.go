@@ -43,8 +43,9 @@ func TestInferenceMatchesLogProbs(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	m := net.Model()
-	m.Features.NumMels = cfg.NumMels
-	m.Features.FMax = 4000
+	if m.Features.NumMels != cfg.NumMels {
+		t.Fatalf("NewNet gave features of %d mels for a network of %d", m.Features.NumMels, cfg.NumMels)
+	}
 	if err := m.Save(&buf); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/harkspeech/hark"
 
+	"github.com/harkspeech/hark/corpus"
 	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/decoder/lm"
 )
@@ -43,13 +44,14 @@ func runLM(ctx context.Context, e *env, args []string) error {
 }
 
 func runLMBuild(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm build", "[-order N] [-prune 0,0,1] -o out.lm TEXT...")
+	fs := newFlagSet(e, "lm build", "[-order N] [-prune 0,0,1] [-exclude MANIFEST,...] -o out.lm TEXT...")
 	order := fs.Int("order", 3, "n-gram `order` (1 to 6)")
 	prune := fs.String("prune", "", "per-order count `thresholds`, unigrams first, comma or space separated: n-grams seen this often or less are dropped (KenLM's --prune)")
 	maxNgrams := fs.Int("max-ngrams", 10_000_000, "memory bound while counting: at most this many distinct highest-order `n-grams` (20 bytes each) are held in memory; more are sorted into temporary files and merged")
 	tmp := fs.String("tmp", "", "`folder` for temporary count files (default: the system's)")
 	keepCase := fs.Bool("keep-case", false, "keep letter case (by default text is lower-cased to match the acoustic vocabulary)")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
+	exclude := fs.String("exclude", "", "comma-separated `manifests` (dev and test sets) whose transcripts are left out of the text, so that scores on them are not flattered by a model that has read them")
 	out := fs.String("o", "", "output `file` (required)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -63,13 +65,18 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "hark lm build: -prune: %v\n", err)
 		return errUsage
 	}
+	excluded, err := transcriptSet(*exclude, *keepCase)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	text, err := lm.OpenFiles(fs.Args()...)
 	if err != nil {
 		return err
 	}
 	defer text.Close()
-	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, TempDir: *tmp, KeepCase: *keepCase})
+	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, TempDir: *tmp,
+		KeepCase: *keepCase, Exclude: excluded})
 	if err != nil {
 		return err
 	}
@@ -83,6 +90,9 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d sentences, %d words, vocabulary %d\n", st.Sentences, st.Words, st.Vocabulary)
+	if len(excluded) > 0 {
+		fmt.Fprintf(e.stderr, "left out %d sentences that are transcripts in -exclude (%d distinct transcripts)\n", st.Excluded, len(excluded))
+	}
 	for k := range st.Kept {
 		d := st.Discounts[k]
 		fmt.Fprintf(e.stderr, "%d-grams: %d counted, %d kept; discounts %.3f %.3f %.3f\n", k+1, st.Counted[k], st.Kept[k], d[0], d[1], d[2])
@@ -92,6 +102,24 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "built in %.1fs, wrote %s in %.1fs\n", counted.Seconds(), *out, (time.Since(start) - counted).Seconds())
 	return nil
+}
+
+// transcriptSet reads the transcripts of comma-separated manifests as lm.BuildOptions.Exclude keys.
+func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
+	if manifests == "" {
+		return nil, nil
+	}
+	set := map[string]bool{}
+	for _, path := range strings.Split(manifests, ",") {
+		utts, _, err := corpus.ReadManifest(path, corpus.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("-exclude: %w", err)
+		}
+		for _, u := range utts {
+			set[lm.SentenceKey(u.Text, keepCase)] = true
+		}
+	}
+	return set, nil
 }
 
 func runLMInfo(ctx context.Context, e *env, args []string) error {

@@ -69,6 +69,42 @@ func TestLMBuild(t *testing.T) {
 	if a, b := built.Counts(), ref.Counts(); a[2] != b[2] {
 		t.Errorf("pruned 3-grams %v, reference %v", a, b)
 	}
+	// -exclude: the transcripts of a manifest (upper-case, as manifests hold them) are left out of the counts.
+	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+	manifest := filepath.Join(dir, "dev.tsv")
+	os.WriteFile(manifest, []byte("a.wav\t1.0\t"+strings.ToUpper(lines[0])+"\n"), 0o644)
+	excl := filepath.Join(dir, "excl.lm")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-exclude", manifest, "-o", excl, tinyCorpus); code != 0 ||
+		!strings.Contains(stderr, "left out 2 sentences") { // once more in capitals
+		t.Fatalf("-exclude: exit %d: %s", code, stderr)
+	}
+	var kept []string
+	for _, l := range lines {
+		if lm.SentenceKey(l, false) != lm.SentenceKey(lines[0], false) {
+			kept = append(kept, l)
+		}
+	}
+	rest := filepath.Join(dir, "rest.txt")
+	os.WriteFile(rest, []byte(strings.Join(kept, "\n")+"\n"), 0o644)
+	r, _ = lm.OpenFiles(rest)
+	want, _, err = lm.Build(context.Background(), r, lm.BuildOptions{Order: 3})
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = lm.Load(context.Background(), excl); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range [][]string{{"the", "cat", "sat"}, {"<s>", "a"}, {"on", "the", "mat"}} {
+		if a, b := got.Log10Prob(q...), want.Log10Prob(q...); math.Abs(a-b) > 1e-6 {
+			t.Errorf("-exclude: p(%v) = %v, want %v", q, a, b)
+		}
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-exclude", filepath.Join(dir, "missing.tsv"), "-o", excl, tinyCorpus); code == 0 ||
+		!strings.Contains(stderr, "missing.tsv") {
+		t.Errorf("-exclude of a missing manifest: exit %d: %s", code, stderr)
+	}
+
 	code, stdout, stderr := runHark(t, nil, "lm", "info", out, arpa)
 	if code != 0 || !strings.Contains(stdout, "order 3, 1-grams 18, 2-grams 39, 3-grams 11; loaded in") {
 		t.Errorf("info: %d %q %q", code, stdout, stderr)

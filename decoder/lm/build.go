@@ -41,15 +41,34 @@ type BuildOptions struct {
 	TempDir string
 	// KeepCase keeps the text's letter case; by default words are lower-cased to match the acoustic vocabulary.
 	KeepCase bool
+	// Exclude lists sentences to leave out of the counts, typically the transcripts of dev and test sets, so that
+	// a model scored on them has not read them. A line of text is left out when its words, joined by single
+	// spaces (and lower-cased unless KeepCase), equal a key.
+	Exclude map[string]bool
 }
 
 // BuildStats reports what Build saw and kept.
 type BuildStats struct {
 	Sentences, Words int64
+	Excluded         int64 // sentences left out because Exclude lists them
 	Vocabulary       int
 	Counted, Kept    []int // distinct n-grams per order before and after pruning
 	Discounts        [][3]float64
 	Spills           int // sorted runs of counts written to temporary files (0: counting fitted in memory)
+}
+
+// SentenceKey is how BuildOptions.Exclude names a sentence: its words joined by single spaces, lower-cased
+// unless keepCase.
+func SentenceKey(text string, keepCase bool) string {
+	return sentenceKey(strings.Fields(text), keepCase)
+}
+
+func sentenceKey(words []string, keepCase bool) string {
+	k := strings.Join(words, " ")
+	if !keepCase {
+		k = strings.ToLower(k)
+	}
+	return k
 }
 
 // gram is an n-gram packed into 128 bits, first word most significant, so that comparing keys of one order compares
@@ -218,6 +237,10 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 			return nil, st, rerr
 		}
 		fields := strings.Fields(line)
+		if len(fields) > 0 && len(opts.Exclude) > 0 && opts.Exclude[sentenceKey(fields, opts.KeepCase)] {
+			st.Excluded++
+			fields = nil
+		}
 		if len(fields) > 0 {
 			if st.Sentences%4096 == 0 && ctx.Err() != nil {
 				return nil, st, ctx.Err()

@@ -238,6 +238,28 @@ func TestBuildHandChecked(t *testing.T) {
 	}
 }
 
+// TestBuildExclude: excluded sentences (matched after case folding and whitespace clean-up) count nothing, so the
+// model equals one built from the text without them.
+func TestBuildExclude(t *testing.T) {
+	text := "the cat sat\nA  dog ran\nthe cat sat\nthe dog sat on the cat\n"
+	exclude := map[string]bool{SentenceKey("THE CAT SAT", false): true, SentenceKey("a dog ran", false): true, "not in the text": true}
+	got, st, err := Build(context.Background(), strings.NewReader(text), BuildOptions{Order: 3, Exclude: exclude})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := Build(context.Background(), strings.NewReader("the dog sat on the cat\n"), BuildOptions{Order: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Excluded != 3 || st.Sentences != 1 || st.Words != 6 {
+		t.Errorf("stats %+v, want 3 excluded, 1 sentence of 6 words", st)
+	}
+	sameModel(t, want, got, 0)
+	if _, _, err := Build(context.Background(), strings.NewReader("the cat sat\n"), BuildOptions{Exclude: exclude}); err == nil {
+		t.Error("text with every sentence excluded: no error")
+	}
+}
+
 // TestBuildNormalised checks that every context's distribution sums to one, with and without pruning.
 func TestBuildNormalised(t *testing.T) {
 	for _, prune := range [][]uint64{nil, {0, 1, 1}} {
