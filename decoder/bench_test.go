@@ -124,3 +124,46 @@ func BenchmarkBeamLM(b *testing.B) {
 	b.ReportMetric(elapsed/float64(frames)*1e6, "µs/frame")
 	b.ReportMetric(100*wer, "WER%")
 }
+
+// BenchmarkBeamLMReal decodes real acoustic-model output (testdata/posteriors: 60 dev utterances as the default
+// recipe's model at step 12000 scored them, far less peaky than synthPosteriors) with the shared-text 3-gram, at
+// the default beam and at twice it. Early pruning (search.floor) matters most here: before it, beam 64 took
+// about twice as long.
+func BenchmarkBeamLMReal(b *testing.B) {
+	model := benchLM(b)
+	dev, err := LoadDevSet(filepath.Join("testdata", "posteriors"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := 0
+	for _, lp := range dev.LogProbs {
+		frames += len(lp)
+	}
+	const frameDur = 0.03
+	for _, beam := range []int{64, 128} {
+		b.Run(fmt.Sprintf("beam%d", beam), func(b *testing.B) {
+			d, err := New(dev.Vocab, Options{FrameDuration: frameDur, BeamWidth: beam, LM: model, Alpha: 0.4, Beta: 0.5, UnknownPenalty: -20})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			cpu0 := cpuSeconds()
+			var wer float64
+			for i := 0; i < b.N; i++ {
+				var total metrics.ErrorCounts
+				for u, lp := range dev.LogProbs {
+					res, err := d.Decode(context.Background(), lp)
+					if err != nil {
+						b.Fatal(err)
+					}
+					total.Add(metrics.AlignWords(dev.Refs[u], res.Best().Text).Counts)
+				}
+				wer = total.Rate()
+			}
+			audio := float64(frames) * frameDur
+			b.ReportMetric(audio/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
+			b.ReportMetric(audio/((cpuSeconds()-cpu0)/float64(b.N)), "x_realtime_cpu")
+			b.ReportMetric(100*wer, "WER%")
+		})
+	}
+}

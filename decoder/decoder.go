@@ -136,6 +136,9 @@ type Decoder struct {
 	sym   map[string]int // symbol text → index
 	words *trie          // LM vocabulary spelled in symbols, nil without an LM
 	hot   *trie          // hot phrases, nil without hot words
+	// maxDelta bounds the bonus any new prefix can get over its parent (see search.step); +Inf turns the
+	// pruning it allows off.
+	maxDelta float64
 }
 
 // New prepares a decoder.
@@ -166,7 +169,12 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 			return nil, errors.New("decoder: alpha, beta and unknown-word penalty must be finite")
 		}
 	}
-	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}}
+	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1)}
+	if opts.Alpha >= 0 && len(opts.HotWords) == 0 {
+		// A new prefix's bonus is α·ln p_lm (≤ 0) + β + the unknown-word penalty for a word, the penalty alone for
+		// a letter. Hot words can add more; then nothing is pruned early.
+		d.maxDelta = max(0, opts.Beta) + max(0, opts.UnknownPenalty)
+	}
 	for i, s := range vocab.Symbols {
 		if i != vocab.Blank {
 			d.sym[s] = i

@@ -249,3 +249,61 @@ func TestSmallBeamIsConsistent(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlyPruningChangesNothing decodes the same posteriors with the search's early pruning (search.floor) and
+// without it: the n-best lists, scores and word timings must be identical, and the pruning must have spared
+// work — fewer prefixes created.
+func TestEarlyPruningChangesNothing(t *testing.T) {
+	v := DefaultVocabulary()
+	var text strings.Builder
+	sentences := []string{"the cat sat on the mat", "a dog ate the bone", "the dog sat on a log", "we call it bear",
+		"it will be exciting", "the cat ate a fish", "my dog will call the cat"}
+	for _, s := range sentences {
+		text.WriteString(s + "\n")
+	}
+	model, _, err := lm.Build(context.Background(), strings.NewReader(text.String()), lm.BuildOptions{Order: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	var inputs [][][]float32
+	for _, s := range append(sentences, "a bear sat on my fish", "zebras call exciting mats") {
+		inputs = append(inputs, synthPosteriors(v, s, rng))
+	}
+	for range 3 {
+		inputs = append(inputs, randomPosteriors(rng, 60, len(v.Symbols), 1.5)) // flat: many prefixes compete
+	}
+	tests := []Options{
+		{BeamWidth: 4},
+		{BeamWidth: 8, LM: model, Alpha: 0.5, Beta: 1.5, UnknownPenalty: -20, NBest: 3},
+		{BeamWidth: 16, LM: model, Alpha: 1, Beta: 0, UnknownPenalty: 2, NBest: 5},
+		{BeamWidth: 32, LM: model, Alpha: 0.3, Beta: -1, UnknownPenalty: -5, CutoffProb: 1},
+	}
+	for i, opts := range tests {
+		opts.FrameDuration = 0.03
+		pruned := mustNew(t, v, opts)
+		full := mustNew(t, v, opts)
+		full.maxDelta = math.Inf(1)
+		var createdPruned, createdFull int64
+		for j, lp := range inputs {
+			a, _ := pruned.Decode(context.Background(), lp)
+			b, _ := full.Decode(context.Background(), lp)
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("options %d, input %d: with early pruning %+v, without %+v", i, j, a.Hypotheses, b.Hypotheses)
+			}
+			createdPruned += prefixesCreated(pruned, lp)
+			createdFull += prefixesCreated(full, lp)
+		}
+		if createdPruned >= createdFull {
+			t.Errorf("options %d: early pruning created %d prefixes, no fewer than the %d without it", i, createdPruned, createdFull)
+		}
+	}
+}
+
+func prefixesCreated(d *Decoder, lp [][]float32) int64 {
+	s := d.newSearch()
+	for _, row := range lp {
+		s.step(row)
+	}
+	return s.nextID
+}

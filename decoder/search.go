@@ -120,6 +120,7 @@ func (s *search) step(row []float32) {
 	blank := s.d.vocab.Blank
 	cands := s.candidates(row)
 	s.touched = s.touched[:0]
+	floor := s.floor(row, cands)
 	for _, p := range s.beam {
 		ptotal := logAdd(p.pb, p.pnb)
 		for _, c := range cands {
@@ -140,10 +141,10 @@ func (s *search) step(row []float32) {
 			case sym == p.sym:
 				s.touch(p)
 				p.ncont = logAdd(p.ncont, p.pnb+l)
-				if p.pb > negInf {
+				if p.pb > negInf && !s.prunable(p, sym, p.pb+l, floor) {
 					s.extend(s.child(p, sym), p, p.pb+l)
 				}
-			default:
+			case !s.prunable(p, sym, ptotal+l, floor):
 				s.extend(s.child(p, sym), p, ptotal+l)
 			}
 		}
@@ -187,6 +188,38 @@ func (s *search) step(row []float32) {
 	}
 	s.dead = s.dead[:0]
 	s.t++
+}
+
+// floor returns a score that at least BeamWidth prefixes will reach or beat at this frame, or -Inf when there is
+// no such bound. With a full beam and the blank among the candidates, every prefix in the beam carries its whole
+// mass on through a blank, so each ends the frame with at least its total + log p(blank); the lowest of those is
+// the bound. A prefix created at this frame gets mass from its parent alone and loses ties to older ones, so one
+// whose mass plus the largest possible bonus is below floor would be pruned at the end of the frame anyway:
+// skipping it changes nothing but the time taken.
+func (s *search) floor(row []float32, cands []int) float64 {
+	blank := s.d.vocab.Blank
+	if len(s.beam) < s.d.opts.BeamWidth || math.IsInf(s.d.maxDelta, 1) || !slices.Contains(cands, blank) {
+		return negInf
+	}
+	lo := math.Inf(1)
+	for _, p := range s.beam {
+		lo = math.Min(lo, logAdd(p.pb, p.pnb))
+	}
+	return lo + float64(row[blank])
+}
+
+// prunable reports whether extending p by sym with mass lp would create a prefix that floor rules out. An
+// existing child is never skipped: it may be in the beam, and the mass belongs to it.
+func (s *search) prunable(p *node, sym int16, lp, floor float64) bool {
+	if lp+s.d.maxDelta >= floor {
+		return false
+	}
+	for _, c := range p.children {
+		if c.sym == sym {
+			return false
+		}
+	}
+	return true
 }
 
 // better orders nodes by score, then by creation for determinism.
