@@ -36,7 +36,7 @@ func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty}
+	s := defaultSettings()
 	for _, o := range opts {
 		o(&s)
 	}

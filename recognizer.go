@@ -25,6 +25,8 @@ const (
 	// DefaultUnknownPenalty (natural log, once per word outside the LM's vocabulary) keeps a weak acoustic model
 	// from spelling out run-together non-words that the LM's <unk> probability alone lets through.
 	DefaultUnknownPenalty = -20.0
+	// DefaultBlankPenalty is subtracted from the blank's log-probability in every frame of the beam search.
+	DefaultBlankPenalty = 0.0
 )
 
 // wholeBelow is the input length, in seconds, under which Transcribe recognises an input whole rather than
@@ -55,6 +57,7 @@ type settings struct {
 	alpha   float64
 	beta    float64
 	unk     float64
+	blank   float64
 	hot     []decoder.HotWord
 	nbest   int
 	threads int
@@ -84,6 +87,16 @@ func WithoutLM() Option {
 // WithUnknownPenalty sets the score (natural log, normally negative) added once per recognised word that the
 // language model does not know (DefaultUnknownPenalty); 0 leaves such words to the LM's <unk> probability.
 func WithUnknownPenalty(p float64) Option { return func(s *settings) { s.unk = p } }
+
+// WithBlankPenalty sets the amount (natural log) subtracted from the blank's log-probability in every frame of
+// the beam search (DefaultBlankPenalty): more makes the search drop fewer letters and words. Greedy decoding
+// ignores it.
+func WithBlankPenalty(p float64) Option { return func(s *settings) { s.blank = p } }
+
+// defaultSettings holds the decoding defaults that options change.
+func defaultSettings() settings {
+	return settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty, blank: DefaultBlankPenalty}
+}
 
 // WithBeam sets the beam width of the search (DefaultBeam when n ≤ 0).
 func WithBeam(n int) Option { return func(s *settings) { s.beam = n } }
@@ -126,7 +139,7 @@ func Load(path string, opts ...Option) (*Recognizer, error) {
 // LoadModel returns a Recognizer for an acoustic model already in memory. The model must not change while the
 // Recognizer is in use.
 func LoadModel(m *acoustic.Model, opts ...Option) (*Recognizer, error) {
-	s := settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty}
+	s := defaultSettings()
 	for _, o := range opts {
 		o(&s)
 	}
@@ -174,7 +187,7 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 		}
 		return r, nil
 	}
-	opts := decoder.Options{FrameDuration: r.frame, BeamWidth: s.beam, HotWords: s.hot, NBest: r.nbest}
+	opts := decoder.Options{FrameDuration: r.frame, BeamWidth: s.beam, HotWords: s.hot, NBest: r.nbest, BlankPenalty: s.blank}
 	if opts.BeamWidth <= 0 {
 		opts.BeamWidth = DefaultBeam
 	}

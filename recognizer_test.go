@@ -632,3 +632,24 @@ func TestUnknownPenalty(t *testing.T) {
 		}
 	}
 }
+
+// The blank penalty reaches the beam search: a large one makes the untrained model emit more letters than none
+// does, and greedy decoding ignores it.
+func TestBlankPenaltyOption(t *testing.T) {
+	m, x := tinyModel(t), loadSample(t)
+	letters := func(opts ...Option) int {
+		r := mustRecognizer(t, m, opts...)
+		res, err := r.Recognize(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(strings.ReplaceAll(res.Text, " ", ""))
+	}
+	none, big := letters(WithBeam(8), WithoutLM()), letters(WithBeam(8), WithoutLM(), WithBlankPenalty(5))
+	if big <= none {
+		t.Errorf("blank penalty 5: %d letters, no more than the %d without it", big, none)
+	}
+	if g0, g5 := letters(WithGreedy()), letters(WithGreedy(), WithBlankPenalty(5)); g0 != g5 {
+		t.Errorf("greedy: %d letters with the penalty, %d without", g5, g0)
+	}
+}

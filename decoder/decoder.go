@@ -94,6 +94,10 @@ type Options struct {
 	Alpha          float64   // weight of the language model's natural-log probability
 	Beta           float64   // bonus per word
 	UnknownPenalty float64   // added (normally negative) once per word that is not in the LM vocabulary
+	// BlankPenalty is subtracted from the blank's log-probability in every frame before the search
+	// (sherpa-onnx's blank_penalty): a positive value counters a weak model's habit of dropping letters and
+	// words. Acoustic scores then include it.
+	BlankPenalty float64
 
 	HotWords []HotWord
 	NBest    int // hypotheses returned (1)
@@ -164,9 +168,9 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 {
 		return nil, errors.New("decoder: beam width, cut-offs and n-best must be positive")
 	}
-	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty} {
+	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.BlankPenalty} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, errors.New("decoder: alpha, beta and unknown-word penalty must be finite")
+			return nil, errors.New("decoder: alpha, beta, unknown-word and blank penalties must be finite")
 		}
 	}
 	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1)}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -306,4 +307,58 @@ func prefixesCreated(d *Decoder, lp [][]float32) int64 {
 		s.step(row)
 	}
 	return s.nextID
+}
+
+// TestBlankPenalty: the penalty is the same as lowering the blank's log-probability in every frame, and it turns
+// a narrow win of the blank into an emitted symbol.
+func TestBlankPenalty(t *testing.T) {
+	one := [][]float32{{float32(math.Log(0.6)), float32(math.Log(1e-9)), float32(math.Log(0.4)), float32(math.Log(1e-9))}}
+	tests := []struct {
+		penalty float64
+		want    string
+	}{
+		{0, ""},
+		{0.3, ""}, // ln 0.6 − 0.3 = −0.81 > ln 0.4 = −0.92
+		{0.5, "a"},
+		{-1, ""},
+	}
+	for _, tt := range tests {
+		d := mustNew(t, tinyVocab, Options{FrameDuration: 0.02, BeamWidth: 4, BlankPenalty: tt.penalty})
+		res, err := d.Decode(context.Background(), one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Best().Text; got != tt.want {
+			t.Errorf("penalty %v: %q, want %q", tt.penalty, got, tt.want)
+		}
+	}
+
+	v := DefaultVocabulary()
+	rng := rand.New(rand.NewPCG(5, 6))
+	model := mustARPA(t, "\\data\\\nngram 1=4\n\n\\1-grams:\n-0.5 <s>\n-0.5 </s>\n-0.5 <unk>\n-0.3 cat\n\n\\end\\\n")
+	for i := range 4 {
+		lp := randomPosteriors(rng, 50, len(v.Symbols), 1.5)
+		const pen = 0.7
+		lowered := make([][]float32, len(lp))
+		for t, row := range lp {
+			lowered[t] = slices.Clone(row)
+			lowered[t][v.Blank] -= pen
+		}
+		opts := Options{FrameDuration: 0.03, BeamWidth: 16, LM: model, Alpha: 0.5, Beta: 1, NBest: 3}
+		plain := mustNew(t, v, opts)
+		opts.BlankPenalty = pen
+		penalised := mustNew(t, v, opts)
+		orig := slices.Clone(lp[0])
+		a, _ := penalised.Decode(context.Background(), lp)
+		b, _ := plain.Decode(context.Background(), lowered)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("input %d: penalty %+v, lowered blank %+v", i, a.Hypotheses, b.Hypotheses)
+		}
+		if !slices.Equal(lp[0], orig) {
+			t.Fatal("the penalty changed the caller's log-probabilities")
+		}
+	}
+	if _, err := New(v, Options{FrameDuration: 0.03, BlankPenalty: math.NaN()}); err == nil {
+		t.Error("NaN blank penalty accepted")
+	}
 }

@@ -60,6 +60,7 @@ type search struct {
 	free    []*node // released nodes, reused to spare the allocator
 	order   []int   // symbol order scratch
 	cands   []int
+	row     []float32 // the frame with the blank penalty applied
 	t       int32
 	nextID  int64
 }
@@ -118,6 +119,11 @@ func (s *search) touch(n *node) {
 func (s *search) step(row []float32) {
 	t := s.t
 	blank := s.d.vocab.Blank
+	if pen := s.d.opts.BlankPenalty; pen != 0 {
+		s.row = append(s.row[:0], row...)
+		s.row[blank] -= float32(pen)
+		row = s.row
+	}
 	cands := s.candidates(row)
 	s.touched = s.touched[:0]
 	floor := s.floor(row, cands)

@@ -15,7 +15,7 @@ hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 # The decoding defaults compiled into hark (recognizer.go), which eval uses below.
 const() { sed -n "s/^[[:space:]]*$1[[:space:]]*= \(.*\)$/\1/p" "$root/recognizer.go"; }
-alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty)
+alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty) blank=$(const DefaultBlankPenalty)
 tuned=${TUNED:-not tuned for this model}
 pscache=${PS_CACHE:-$cache/pocketsphinx}
 work=$(mktemp -d)
@@ -57,7 +57,7 @@ card=$root/models/MODEL_CARD.md
 	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
 	echo "audio duration, audio decoding excluded; this 2-core machine was shared with training, so RTFs are upper bounds)."
 	echo "Beam search: width 64 with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
-	echo "\`-prune 0,1,1\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word penalty $unk (hark's defaults; $tuned)."
+	echo "\`-prune 0,1,1\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word penalty $unk, blank penalty $blank (hark's defaults; $tuned)."
 	echo
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
 	echo "|---|---|---|---|---|---|---|---|---|"

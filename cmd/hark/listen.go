@@ -29,14 +29,7 @@ const maxRecordSeconds = 3600
 func runListen(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "listen", "[-m MODEL] [--format text|jsonl] [--device NAME] [flags] | --list-devices | --record FILE.wav")
 	var f transcribeFlags
-	fs.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
-	fs.StringVar(&f.model, "model", "", "same as -m")
-	fs.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
-	fs.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
-	fs.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
-	fs.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
-	fs.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
-	fs.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, once per word the LM does not know)")
+	f.register(fs)
 	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` (natural-log units, repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {
@@ -44,7 +37,6 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	})
-	fs.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model or hot words")
 	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place) or jsonl (partial, final and stats events)")
 	def := hark.DefaultEndpointConfig().Rules
 	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")

@@ -166,6 +166,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	betas := fs.String("beta", "0:3:0.5", "β values: lo:hi:step or a comma-separated `list`")
 	beam := fs.Int("beam", 64, "beam `width`")
 	unk := fs.Float64("unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
+	blank := fs.Float64("blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame")
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
 	if err := parseFlags(fs, args); err != nil {
@@ -195,7 +196,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%d utterances, %d×%d grid\n", len(dev.IDs), len(as), len(bs))
 	fmt.Fprintf(e.stdout, "alpha\tbeta\tWER%%\n")
-	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk}
+	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk, BlankPenalty: *blank}
 	best, _, err := decoder.Tune(ctx, dev, base, as, bs, *workers, func(p decoder.TunePoint) {
 		fmt.Fprintf(e.stdout, "%g\t%g\t%.2f\n", p.Alpha, p.Beta, 100*p.WER)
 	})

@@ -16,10 +16,10 @@ type recognizerFlags struct {
 	noLM, greedy bool
 	beam         int
 	alpha, beta  float64
-	unk          float64
+	unk, blank   float64
 }
 
-// register defines -m/--model, --lm, --no-lm, --greedy, --beam, --alpha, --beta and --unk on set.
+// register defines -m/--model, --lm, --no-lm, --greedy, --beam, --alpha, --beta, --unk and --blank-penalty on set.
 func (f *recognizerFlags) register(set *flag.FlagSet) {
 	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
 	set.StringVar(&f.model, "model", "", "same as -m")
@@ -29,6 +29,7 @@ func (f *recognizerFlags) register(set *flag.FlagSet) {
 	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
 	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
 	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, once per word the LM does not know)")
+	set.Float64Var(&f.blank, "blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame of the beam search: more makes the search drop fewer letters and words")
 	set.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
 }
 
@@ -45,7 +46,8 @@ func (f *recognizerFlags) check() error {
 
 // options turns the flags into Recognizer options; extra options (hot words, threads...) come after them.
 func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
-	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta), hark.WithUnknownPenalty(f.unk)}
+	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta), hark.WithUnknownPenalty(f.unk),
+		hark.WithBlankPenalty(f.blank)}
 	opts = append(opts, extra...)
 	switch {
 	case f.noLM:
