@@ -1,5 +1,6 @@
 # Hark's two entry points on a fresh Debian machine:
-#   make run   — installs what is missing, builds hark and transcribes testdata/sample.wav with the embedded model
+#   make run   — installs what is missing, builds hark and transcribes testdata/sample.wav, native.wav and
+#                english.mp3 with the embedded model
 #   make test  — installs what is missing and runs every test (what CI runs through .ci/run)
 
 SHELL := /bin/bash
@@ -31,7 +32,7 @@ build: deps
 
 run: build
 	./$(BIN) info $(SAMPLE)
-	./$(BIN) transcribe $(SAMPLE) testdata/english.mp3
+	./$(BIN) transcribe $(SAMPLE) testdata/native.wav testdata/english.mp3
 
 test: deps
 	$(GO) vet ./...

@@ -25,11 +25,24 @@ const sampleWAV = "../../testdata/sample.wav"
 
 // englishAudio is real speech held out of training (a speechocean762 dev speaker) that the embedded model
 // transcribes exactly, in MP3 as the data set ships it (see ../../testdata/README.md); englishText is its
-// transcript as hark prints it.
+// transcript as hark prints it. nativeAudio and nativeText are the same for a held-out sentence of a native
+// speaker, as 16-bit WAV.
 const (
 	englishAudio = "../../testdata/english.mp3"
 	englishText  = "../../testdata/english.txt"
+	nativeAudio  = "../../testdata/native.wav"
+	nativeText   = "../../testdata/native.txt"
 )
+
+// readTranscript returns a transcript file's text as hark prints it.
+func readTranscript(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
 
 // embeddedModel selects the model built into hark (no -m flag).
 func embeddedModel(*testing.T) string { return "" }
@@ -314,25 +327,29 @@ func TestListenMic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	english, err := os.ReadFile(englishText)
-	if err != nil {
-		t.Fatal(err)
-	}
 	y, _, err := audio.Load(englishAudio)
 	if err != nil {
 		t.Fatal(err)
 	}
+	z, _, err := audio.Load(nativeAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	english, native := readTranscript(t, englishText), readTranscript(t, nativeText)
 	tests := []struct {
 		name   string
 		model  func(*testing.T) string // "" for the embedded model
 		audio  []float32
 		finals int
-		want   string // the final's exact text, when the model is trained
+		want   []string // the finals' exact texts, when the model is trained
 	}{
-		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, ""},
-		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, ""},
+		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, nil},
+		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, nil},
 		{"real speech, embedded model", embeddedModel, slices.Concat(make([]float32, 4800), y, make([]float32, 8000)), 1,
-			strings.TrimSpace(string(english))},
+			[]string{english}},
+		{"two speakers, embedded model", embeddedModel,
+			slices.Concat(make([]float32, 4800), y, make([]float32, 24000), z, make([]float32, 8000)), 2,
+			[]string{english, native}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -358,8 +375,8 @@ func TestListenMic(t *testing.T) {
 			if last := evs[len(evs)-1]; last.Type != "stats" || last.Dropped != 0 {
 				t.Errorf("last event %+v, want stats without drops", last)
 			}
-			if tt.want != "" && got[0] != tt.want {
-				t.Errorf("final %q, want %q", got[0], tt.want)
+			if tt.want != nil && !slices.Equal(got, tt.want) {
+				t.Errorf("finals %q, want %q", got, tt.want)
 			}
 			wav := writeWAV(t, t.TempDir(), "in.wav", tt.audio)
 			if tt.finals == 1 {
@@ -369,7 +386,12 @@ func TestListenMic(t *testing.T) {
 				}
 				return
 			}
-			rec, err := hark.Load(modelArgs[1])
+			var rec *hark.Recognizer
+			if len(modelArgs) == 0 {
+				rec, err = hark.Default()
+			} else {
+				rec, err = hark.Load(modelArgs[1])
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -245,15 +245,17 @@ func TestTranscribeOptions(t *testing.T) {
 // TestTranscribeEmbeddedEnglish is the product's promise: with no flags, the embedded model and LM turn real
 // speech that no training set held into the right words.
 func TestTranscribeEmbeddedEnglish(t *testing.T) {
-	want, err := os.ReadFile(englishText)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := runHark(t, nil, "transcribe", englishAudio)
-	if code != 0 {
-		t.Fatalf("hark transcribe = %d: %s", code, stderr)
-	}
-	if got := strings.TrimSpace(stdout); got != strings.TrimSpace(string(want)) {
-		t.Errorf("hark transcribe %s = %q, want %q", englishAudio, got, strings.TrimSpace(string(want)))
+	for _, tt := range []struct{ audio, text string }{
+		{englishAudio, englishText},
+		{nativeAudio, nativeText},
+	} {
+		want := readTranscript(t, tt.text)
+		code, stdout, stderr := runHark(t, nil, "transcribe", tt.audio)
+		if code != 0 {
+			t.Fatalf("hark transcribe = %d: %s", code, stderr)
+		}
+		if got := strings.TrimSpace(stdout); got != want {
+			t.Errorf("hark transcribe %s = %q, want %q", tt.audio, got, want)
+		}
 	}
 }
