@@ -127,7 +127,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		var modelFlags []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "t", "dump":
+			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "unk", "blank-penalty", "t", "dump":
 				modelFlags = append(modelFlags, "-"+fl.Name)
 			}
 		})

@@ -98,7 +98,10 @@ func (f *recognizerFlags) decoding() string {
 		}
 	}
 	if lmName != "" {
-		s += fmt.Sprintf(" + LM %s (α %g, β %g)", lmName, f.alpha, f.beta)
+		s += fmt.Sprintf(" + LM %s (α %g, β %g, unknown-word penalty %g)", lmName, f.alpha, f.beta, f.unk)
+	}
+	if f.blank != 0 {
+		s += fmt.Sprintf(", blank penalty %g", f.blank)
 	}
 	return s
 }
