@@ -7,9 +7,10 @@
 #        EXTRA (more training manifests, ",path:weight..." appended to --train), INIT (start from this model
 #        instead of random weights; ignored when the run has a checkpoint)
 #
-# The follow-up run (started 2026-11-26, resumes the same way; 3 epochs, 17,997 steps, fit one session):
+# The follow-up run (started 2026-11-26, resumes the same way; cut to 2 epochs, 11,997 steps, at step 5782 to fit
+# one session):
 #   RUN=en-v2 INIT=$HOME/.cache/hark/runs/en-v1-ft/model.hark EXTRA=,$HOME/.cache/hark/synth-v2/train.tsv:1 \
-#     training/train-default.sh --epochs 3 --lr 0.001
+#     training/train-default.sh --epochs 2 --lr 0.001
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
