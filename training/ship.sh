@@ -3,7 +3,8 @@
 # LM to models/files/en.lm (building it if needed), scores the model on the recipe's dev sets with greedy decoding
 # and with beam search + LM, and writes models/MODEL_CARD.md (the run's card plus those scores).
 # usage: training/ship.sh RUN_DIR     e.g. training/ship.sh ~/.cache/hark/runs/en-v1
-# env:   TUNED (how the decoding defaults were tuned), HISTORY (for a fine-tuned run: its starting model's story)
+# env:   TUNED (how the decoding defaults were tuned), HISTORY (for a fine-tuned run: its starting model's story),
+#        TRIED (runs that were scored against this one and not shipped)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 RUN_DIR" >&2; exit 2; }
 run=$1
@@ -15,7 +16,7 @@ hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 # The decoding defaults compiled into hark (recognizer.go), which eval uses below.
 const() { sed -n "s/^[[:space:]]*$1[[:space:]]*= \(.*\)$/\1/p" "$root/recognizer.go"; }
-alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty) blank=$(const DefaultBlankPenalty)
+beam=$(const DefaultBeam) alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty) blank=$(const DefaultBlankPenalty)
 tuned=${TUNED:-not tuned for this model}
 pscache=${PS_CACHE:-$cache/pocketsphinx}
 work=$(mktemp -d)
@@ -41,6 +42,12 @@ card=$root/models/MODEL_CARD.md
 		printf '%s\n' "$HISTORY"
 		echo
 	fi
+	if [ -n "${TRIED:-}" ]; then
+		echo "## Tried and not shipped"
+		echo
+		printf '%s\n' "$TRIED"
+		echo
+	fi
 	echo "## Data and credits (complete list for the shipped model)"
 	echo
 	echo "- speechocean762 (train split), Apache-2.0 — speechocean762 authors"
@@ -56,7 +63,7 @@ card=$root/models/MODEL_CARD.md
 	echo
 	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
 	echo "audio duration, audio decoding excluded; this 2-core machine was shared with training, so RTFs are upper bounds)."
-	echo "Beam search: width 64 with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
+	echo "Beam search: width $beam with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
 	echo "\`-prune 0,1,1\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word penalty $unk, blank penalty $blank (hark's defaults; $tuned)."
 	echo
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
