@@ -21,9 +21,13 @@ import (
 // whole pipeline at 123× real time on one core (RTF 0.0081, `hark eval -t 1` on cathy-dev). Tune them for another
 // model or LM.
 const (
-	DefaultBeam  = 128
-	DefaultAlpha = 0.6
-	DefaultBeta  = 0.5
+	DefaultBeam = 128
+	// DefaultListenBeam is `hark listen`'s beam: live partials settle sooner with a narrower beam (p90 lag from a
+	// word's end to the first partial that shows it: 164 ms at 64, 300 ms at 128; bench/listen-latency.sh with
+	// the embedded model and LM, BENCHMARKS.md).
+	DefaultListenBeam = 64
+	DefaultAlpha      = 0.6
+	DefaultBeta       = 0.5
 	// DefaultUnknownPenalty (natural log, once per word outside the LM's vocabulary) keeps a weak acoustic model
 	// from spelling out run-together non-words that the LM's <unk> probability alone lets through.
 	DefaultUnknownPenalty = -20.0

@@ -9,6 +9,8 @@
 # usage: bench/listen-latency.sh [--lm LM] MODEL.hark [SPEECH.wav]
 #
 # --lm decodes with beam search and that language model (e.g. models/files/en.lm); without it, no LM.
+# HARK_LISTEN_BEAM and HARK_LISTEN_BLANK in the environment override hark listen's beam width (64) and the blank
+# penalty.
 # Without SPEECH.wav it uses eight Free Spoken Digit Dataset clips (from ../shared/data/fsdd) with 1.5 s of
 # faint noise between them, so that each digit is an utterance. Run from the repository root; needs cgo,
 # portaudio19-dev, libasound2-plugins and sox. One core: taskset -c 1, GOMAXPROCS=1, OPENBLAS_NUM_THREADS=1 (the

@@ -97,7 +97,7 @@ type evalSummary struct {
 func runEval(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "eval", "--manifest MANIFEST [-m MODEL | --hyp FILE] [flags]")
 	var f evalFlags
-	f.register(fs)
+	f.register(fs, hark.DefaultBeam)
 	fs.StringVar(&f.manifest, "manifest", "", "`manifest` to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required)")
 	fs.StringVar(&f.hyp, "hyp", "", "score the hypotheses in `file` (PATH<TAB>TEXT lines) instead of running a model")
 	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors")

@@ -29,7 +29,7 @@ const maxRecordSeconds = 3600
 func runListen(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "listen", "[-m MODEL] [--format text|jsonl] [--device NAME] [flags] | --list-devices | --record FILE.wav")
 	var f transcribeFlags
-	f.register(fs)
+	f.register(fs, hark.DefaultListenBeam)
 	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` (natural-log units, repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +50,23 @@ func BenchmarkListenLatency(b *testing.B) {
 	if p := os.Getenv("HARK_LISTEN_LM"); p != "" {
 		lmOpt = hark.WithLM(p)
 	}
-	rec, err := hark.Load(modelPath, lmOpt)
+	opts := []hark.Option{lmOpt, hark.WithBeam(hark.DefaultListenBeam)}
+	// HARK_LISTEN_BEAM and HARK_LISTEN_BLANK override hark listen's beam width and the default blank penalty.
+	if v := os.Getenv("HARK_LISTEN_BEAM"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("HARK_LISTEN_BEAM: %v", err)
+		}
+		opts = append(opts, hark.WithBeam(n))
+	}
+	if v := os.Getenv("HARK_LISTEN_BLANK"); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.Fatalf("HARK_LISTEN_BLANK: %v", err)
+		}
+		opts = append(opts, hark.WithBlankPenalty(p))
+	}
+	rec, err := hark.Load(modelPath, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}

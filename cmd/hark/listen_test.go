@@ -380,7 +380,9 @@ func TestListenMic(t *testing.T) {
 			}
 			wav := writeWAV(t, t.TempDir(), "in.wav", tt.audio)
 			if tt.finals == 1 {
-				code, file, stderr := runHark(t, nil, slices.Concat([]string{"transcribe"}, modelArgs, []string{"--stream", wav})...)
+				// transcribe's default beam is wider than listen's: give it listen's.
+				code, file, stderr := runHark(t, nil, slices.Concat([]string{"transcribe"}, modelArgs,
+					[]string{"--beam", fmt.Sprint(hark.DefaultListenBeam), "--stream", wav})...)
 				if code != 0 || strings.TrimSpace(file) != got[0] {
 					t.Errorf("transcribe --stream = %d %q (%s), listen %q", code, file, stderr, got[0])
 				}
@@ -388,9 +390,9 @@ func TestListenMic(t *testing.T) {
 			}
 			var rec *hark.Recognizer
 			if len(modelArgs) == 0 {
-				rec, err = hark.Default()
+				rec, err = hark.Default(hark.WithBeam(hark.DefaultListenBeam))
 			} else {
-				rec, err = hark.Load(modelArgs[1])
+				rec, err = hark.Load(modelArgs[1], hark.WithBeam(hark.DefaultListenBeam))
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -19,13 +19,14 @@ type recognizerFlags struct {
 	unk, blank   float64
 }
 
-// register defines -m/--model, --lm, --no-lm, --greedy, --beam, --alpha, --beta, --unk and --blank-penalty on set.
-func (f *recognizerFlags) register(set *flag.FlagSet) {
+// register defines -m/--model, --lm, --no-lm, --greedy, --beam (default beam), --alpha, --beta, --unk and
+// --blank-penalty on set.
+func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
 	set.StringVar(&f.model, "model", "", "same as -m")
 	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
 	set.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
-	set.IntVar(&f.beam, "beam", hark.DefaultBeam, "beam width of the search")
+	set.IntVar(&f.beam, "beam", beam, "beam width of the search")
 	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
 	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
 	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, once per word the LM does not know)")

@@ -42,7 +42,7 @@ type transcribeFlags struct {
 func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "transcribe", "[flags] FILE... (- for standard input)")
 	var f transcribeFlags
-	f.register(fs)
+	f.register(fs, hark.DefaultBeam)
 	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` adds BOOST (natural-log units) to hypotheses holding it, e.g. \"new york:3\" (repeatable)", func(s string) error {
 		h, err := decoder.ParseHotWord(s)
 		if err == nil {
