@@ -209,7 +209,7 @@ func (s *search) floor(row []float32, cands []int) float64 {
 	}
 	lo := math.Inf(1)
 	for _, p := range s.beam {
-		lo = math.Min(lo, logAdd(p.pb, p.pnb))
+		lo = math.Min(lo, p.score)
 	}
 	return lo + float64(row[blank])
 }
