@@ -101,8 +101,12 @@ func (t *Trainer) writeCard() error {
 	fmt.Fprintf(&b, "- batch %d, %d length buckets, SortaGrad %v, Adam (β 0.9/0.999) peak learning rate %g, %d warm-up steps, %s decay, gradient-norm clip %g\n",
 		o.BatchSize, len(t.bounds), o.SortaGrad, o.Schedule.Peak, o.Schedule.Warmup, orDefault(o.Schedule.Decay, DecayCosine), o.Clip)
 	if a := o.Augment; a != nil {
-		fmt.Fprintf(&b, "- augmentation: speed ±%.0f %% (feature-time warping), noise on %.0f %% of utterances at %g–%g dB SNR, SpecAugment %d×%d frequency and %d×%.0f %% time masks\n",
-			100*a.Speed, 100*a.NoiseProb, a.NoiseMinSNR, a.NoiseMaxSNR, a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)
+		vtlp := ""
+		if a.VTLP > 0 {
+			vtlp = fmt.Sprintf(", VTLP ±%.0f %% (mel-axis warping)", 100*a.VTLP)
+		}
+		fmt.Fprintf(&b, "- augmentation: speed ±%.0f %% (feature-time warping)%s, noise on %.0f %% of utterances at %g–%g dB SNR, SpecAugment %d×%d frequency and %d×%.0f %% time masks\n",
+			100*a.Speed, vtlp, 100*a.NoiseProb, a.NoiseMinSNR, a.NoiseMaxSNR, a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)
 	} else {
 		b.WriteString("- no augmentation\n")
 	}

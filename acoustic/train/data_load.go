@@ -29,6 +29,9 @@ import (
 //     drawn uniformly from [1−Speed, 1+Speed], which shortens (s > 1) or lengthens the utterance like a tempo
 //     change. Unlike resampling the audio it leaves the pitch and formants in place; the synthetic corpus varies
 //     those. The factor is limited so that the utterance still fits its batch and stays CTC-feasible.
+//   - Vocal tract length perturbation (features.WarpFrequency) when VTLP > 0: the mel axis is warped by a factor
+//     drawn uniformly from [1−VTLP, 1+VTLP], moving formants up or down as another speaker's would be, so that a
+//     few speakers stand in for more. It is off by default: it has not yet been measured on Hark's data.
 //   - Additive noise in the power domain: with probability NoiseProb, stationary noise of a random spectral tilt
 //     (±12 dB across the mel bands) with per-cell fluctuation is added at an SNR drawn uniformly from
 //     [NoiseMinSNR, NoiseMaxSNR] dB, relative to the utterance's mean power: x' = log(eˣ + noise).
@@ -36,6 +39,7 @@ import (
 //     TimeMasks masks each covering up to TimeFrac of the frames.
 type Augment struct {
 	Speed                    float64
+	VTLP                     float64
 	NoiseProb                float64
 	NoiseMinSNR, NoiseMaxSNR float64
 	FreqMasks, FreqWidth     int
@@ -240,6 +244,10 @@ func (l *Loader) features(ctx context.Context, ex *Example, aug *Augment, rng *r
 		if aug.Speed > 0 {
 			s := 1 + aug.Speed*(2*rng.Float64()-1)
 			m = l.warp(m, s, maxT, ex.Labels)
+		}
+		// Drawn only when on, so that runs without it see the same random streams as before it existed.
+		if aug.VTLP > 0 {
+			features.WarpFrequency(m, l.Features, 1+aug.VTLP*(2*rng.Float64()-1))
 		}
 		if aug.NoiseProb > 0 && rng.Float64() < aug.NoiseProb {
 			addNoise(m, aug.NoiseMinSNR+(aug.NoiseMaxSNR-aug.NoiseMinSNR)*rng.Float64(), rng)

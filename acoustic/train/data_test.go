@@ -555,4 +555,22 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 	if reflect.DeepEqual(a1[:98*80], want.Data) {
 		t.Error("augmentation changed nothing")
 	}
+
+	// VTLP alone is features.WarpFrequency with a factor drawn from the example's stream.
+	vtlp := Augment{VTLP: 0.15}
+	ld, err = l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &vtlp, []*rand.Rand{exampleRNG(1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := exampleRNG(1, 0, 0)
+	alpha := 1 + vtlp.VTLP*(2*rng.Float64()-1)
+	plain, err := l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 98}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warped := &features.Matrix{Rows: 98, Cols: 80, Data: plain.batch.Feats}
+	features.WarpFrequency(warped, l.Features, alpha)
+	if math.Abs(alpha-1) < 0.01 || !reflect.DeepEqual(ld.batch.Feats[:98*80], warped.Data) {
+		t.Errorf("VTLP (alpha %g) is not the frequency warp of the plain features", alpha)
+	}
 }

@@ -87,6 +87,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	noSorta := fs.Bool("no-sortagrad", false, "shuffle the first epoch too instead of going shortest-first")
 	augment := fs.Bool("augment", true, "augment training utterances (speed, noise, SpecAugment)")
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
+	vtlp := fs.Float64("vtlp", 0, "vocal tract length perturbation: mel-axis warp factors in [1-x, 1+x] (0.1 is usual); 0 = off")
 	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
 	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
 	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
@@ -96,7 +97,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 || *trainSpec == "" || (*devSpec != "" && *holdout > 0) || *holdout < 0 || *holdout >= 1 ||
-		*speed < 0 || *speed >= 0.5 || *noise < 0 || *noise > 1 {
+		!(*speed >= 0 && *speed < 0.5) || !(*vtlp >= 0 && *vtlp < 0.5) || !(*noise >= 0 && *noise <= 1) {
 		fs.Usage()
 		return errUsage
 	}
@@ -253,7 +254,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	var aug *train.Augment
 	if *augment {
 		a := train.DefaultAugment()
-		a.Speed, a.NoiseProb = *speed, *noise
+		a.Speed, a.VTLP, a.NoiseProb = *speed, *vtlp, *noise
 		aug = &a
 	}
 	opt := train.Options{
