@@ -106,15 +106,17 @@ func WriteFile(path string, f Format, r Result) error {
 // one indented array; txt, srt, vtt and tsv give each input's document preceded by a line "==> FILE <==", as
 // head(1) does for several files, which is for reading: write one file per input (WriteFile) for subtitles
 // that players accept. Since the layout depends on whether a second result comes, the first result of a
-// json, txt, srt, vtt or tsv Encoder is held back until the second Encode or Close.
+// json, txt, srt, vtt or tsv Encoder is held back until the second Encode or Close — unless SetInputs said
+// how many inputs the stream is for, which fixes the layout in advance.
 //
 // An Encoder is not safe for concurrent use; results appear in the order of the Encode calls.
 type Encoder struct {
 	w     io.Writer
 	f     Format
 	sub   SubtitleOptions
-	n     int     // results encoded so far
-	first *Result // held back until the layout is known
+	n      int     // results encoded so far
+	inputs int     // inputs the stream is for, if SetInputs said; 0 if not
+	first  *Result // held back until the layout is known
 	err   error   // first write error: later calls return it
 }
 
@@ -125,6 +127,12 @@ func NewEncoder(w io.Writer, f Format) *Encoder {
 
 // SetSubtitleOptions sets how srt and vtt cues are laid out; zero fields take their defaults.
 func (e *Encoder) SetSubtitleOptions(o SubtitleOptions) { e.sub = o.withDefaults() }
+
+// SetInputs says that the stream is for n inputs, so that its layout follows the inputs and not the results that
+// arrive, which are fewer when some inputs fail: with n > 1 a json stream is an array and txt, srt, vtt and tsv
+// documents have their "==> FILE <==" lines even if a single result comes; with n == 1 a json stream with no
+// result is empty rather than "[]". Call it before the first Encode.
+func (e *Encoder) SetInputs(n int) { e.inputs = n }
 
 // Encode writes r, or holds it back (see Encoder).
 func (e *Encoder) Encode(r Result) error {
@@ -144,15 +152,15 @@ func (e *Encoder) Encode(r Result) error {
 			_, e.err = e.w.Write(b.Bytes())
 		}
 		return e.err
-	case e.n == 1:
+	case e.n == 1 && e.inputs <= 1:
 		e.first = &r
 		return nil
-	case e.n == 2:
+	case e.first != nil:
 		e.err = e.multi(&b, *e.first, true)
 		e.first = nil
 	}
 	if e.err == nil {
-		e.err = e.multi(&b, r, false)
+		e.err = e.multi(&b, r, e.n == 1)
 	}
 	if e.err == nil {
 		_, e.err = e.w.Write(b.Bytes())
@@ -169,12 +177,12 @@ func (e *Encoder) Close() error {
 	var b bytes.Buffer
 	switch {
 	case e.f == FormatJSONL:
-	case e.n == 0 && e.f == FormatJSON:
-		b.WriteString("[]\n")
-	case e.n == 1:
+	case e.first != nil:
 		e.err = e.single(&b, *e.first)
 		e.first = nil
-	case e.n > 1 && e.f == FormatJSON:
+	case e.n == 0 && e.f == FormatJSON && e.inputs != 1:
+		b.WriteString("[]\n")
+	case e.n > 0 && e.f == FormatJSON:
 		b.WriteString("\n]\n")
 	}
 	if e.err == nil {

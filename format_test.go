@@ -121,6 +121,71 @@ func TestEncoderSeveralGolden(t *testing.T) {
 	}
 }
 
+// With SetInputs the layout follows the inputs: one result of several inputs is still laid out as one of several,
+// exactly as the first document of the two-result stream.
+func TestEncoderSetInputs(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(string(f), func(t *testing.T) {
+			encode := func(inputs int, rs ...Result) string {
+				var b bytes.Buffer
+				e := NewEncoder(&b, f)
+				e.SetInputs(inputs)
+				for _, r := range rs {
+					if err := e.Encode(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := e.Close(); err != nil {
+					t.Fatal(err)
+				}
+				return b.String()
+			}
+			var single, several bytes.Buffer
+			if err := WriteResult(&single, f, fixtureResult()); err != nil {
+				t.Fatal(err)
+			}
+			e := NewEncoder(&several, f)
+			for _, r := range []Result{fixtureResult(), secondResult()} {
+				if err := e.Encode(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := encode(1, fixtureResult()); got != single.String() {
+				t.Errorf("1 input, 1 result: got\n%s\nwant WriteResult's\n%s", got, single.String())
+			}
+			if got := encode(3, fixtureResult(), secondResult()); got != several.String() {
+				t.Errorf("3 inputs, 2 results: got\n%s\nwant\n%s", got, several.String())
+			}
+			one := encode(2, fixtureResult())
+			switch f {
+			case FormatJSON:
+				var arr []Result
+				if err := json.Unmarshal([]byte(one), &arr); err != nil || len(arr) != 1 || arr[0].File != fixtureResult().File {
+					t.Errorf("2 inputs, 1 result: not a one-element array (%v):\n%s", err, one)
+				}
+			case FormatJSONL:
+				if one != single.String() {
+					t.Errorf("2 inputs, 1 result: got\n%s", one)
+				}
+			default:
+				if !strings.HasPrefix(several.String(), one) || !strings.HasPrefix(one, "==> "+fixtureResult().File+" <==\n") {
+					t.Errorf("2 inputs, 1 result: got\n%s\nwant the start of\n%s", one, several.String())
+				}
+			}
+			empty := map[Format][2]string{FormatJSON: {"", "[]\n"}}[f]
+			if got := encode(1); got != empty[0] {
+				t.Errorf("1 input, no result: got %q, want %q", got, empty[0])
+			}
+			if got := encode(2); got != empty[1] {
+				t.Errorf("2 inputs, no result: got %q, want %q", got, empty[1])
+			}
+		})
+	}
+}
+
 func TestEncoderEmptyAndSilence(t *testing.T) {
 	silence := Result{File: "silence.wav", Duration: 2}
 	tests := []struct {

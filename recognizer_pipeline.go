@@ -165,6 +165,10 @@ func runSegments(ctx context.Context, r io.Reader, name string, recognize segmen
 			if errors.Is(rerr, io.EOF) {
 				return res, nil
 			}
+			var fe *audio.FormatError
+			if errors.As(rerr, &fe) {
+				res.Error = rerr.Error()
+			}
 			return res, rerr // already a FormatError naming the file
 		}
 	}

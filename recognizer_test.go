@@ -3,6 +3,7 @@ package hark
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -420,6 +421,21 @@ func TestTranscribeDamagedInput(t *testing.T) {
 	if len(res.Segments) == 0 {
 		t.Errorf("no segments before the damage")
 	}
+	if res.Error != err.Error() {
+		t.Errorf("Result.Error %q, want the returned error %q", res.Error, err)
+	}
+	if !strings.Contains(string(mustJSON(t, res)), `"error":`) {
+		t.Error("the JSON form does not say the transcript stops early")
+	}
+	// The streaming path marks it the same way.
+	res, err = r.TranscribeStream(context.Background(), bytes.NewReader(in[:len(in)*2/3+1]), "talk.wav", DefaultEndpointConfig(), nil)
+	if err == nil || res.Error != err.Error() {
+		t.Errorf("streaming, truncated input: Result.Error %q, error %v", res.Error, err)
+	}
+	if whole, err := r.Transcribe(context.Background(), bytes.NewReader(in)); err != nil || whole.Error != "" ||
+		strings.Contains(string(mustJSON(t, whole)), `"error"`) {
+		t.Errorf("undamaged input: Result.Error %q, error %v", whole.Error, err)
+	}
 	if _, err := r.Transcribe(context.Background(), strings.NewReader("not audio at all")); err == nil {
 		t.Error("no error for text input")
 	}
@@ -652,4 +668,13 @@ func TestBlankPenaltyOption(t *testing.T) {
 	if g0, g5 := letters(WithGreedy()), letters(WithGreedy(), WithBlankPenalty(5)); g0 != g5 {
 		t.Errorf("greedy: %d letters with the penalty, %d without", g5, g0)
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -39,7 +39,7 @@ type Alternative struct {
 //
 // Times are in seconds, rounded to the millisecond, confidences to three decimals; words and segments are
 // empty arrays, never null, when nothing was said. "alternatives" appears only when an n-best list was asked
-// for.
+// for; "error" only when the input was damaged.
 type Result struct {
 	File         string        `json:"file"`
 	Duration     float64       `json:"duration"` // seconds of audio
@@ -47,6 +47,9 @@ type Result struct {
 	Words        []Word        `json:"words"`
 	Segments     []Segment     `json:"segments"`
 	Alternatives []Alternative `json:"alternatives,omitempty"`
+	// Error, when not empty, says why the transcript stops early: the input is damaged after Duration seconds,
+	// and the text is what was recognised before that. The transcribing call returns the same error.
+	Error string `json:"error,omitempty"`
 }
 
 // MarshalJSON writes the documented form: rounded times and confidences, and [] rather than null for no words.

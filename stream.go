@@ -279,6 +279,7 @@ func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name st
 	if err != nil {
 		var fe *audio.FormatError
 		if errors.As(err, &fe) {
+			res.Error = fe.Error()
 			return res, fe // damaged input: the text before the damage, and the file's own error
 		}
 		return res, fmt.Errorf("transcribe %s: %w", name, err)

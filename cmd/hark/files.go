@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -29,4 +30,19 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// sameFile reports whether out names one of the files in inputs (after links and relative paths), so that a
+// command refuses to write its output over what it is reading. A missing out is never the same file.
+func sameFile(out string, inputs ...string) bool {
+	o, err := os.Stat(out)
+	if err != nil {
+		return false
+	}
+	for _, in := range inputs {
+		if i, err := os.Stat(in); err == nil && os.SameFile(o, i) {
+			return true
+		}
+	}
+	return false
 }

@@ -39,6 +39,13 @@ type env struct {
 // errUsage is returned by a command when its arguments are wrong; the message has already been printed.
 var errUsage = errors.New("usage")
 
+// usagef reports a wrong argument of command name on e.stderr and returns errUsage, so that the user learns which
+// flag is wrong, not only the usage.
+func usagef(e *env, name, format string, args ...any) error {
+	fmt.Fprintf(e.stderr, "hark %s: %s\n", name, fmt.Sprintf(format, args...))
+	return errUsage
+}
+
 // exitError carries a specific exit status out of a command (for example "some files failed").
 type exitError struct{ code int }
 

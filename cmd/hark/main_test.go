@@ -154,3 +154,40 @@ func TestSpectrogramBadInputKeepsExistingFile(t *testing.T) {
 		t.Errorf("existing output was overwritten: %q", b)
 	}
 }
+
+func TestSpectrogramRefusals(t *testing.T) {
+	dir := t.TempDir()
+	wav, err := os.ReadFile("../../testdata/sample.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := filepath.Join(dir, "speech.png") // audio named .png: the default output would be itself
+	if err := os.WriteFile(self, wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"negative height", []string{"-height", "-1", self}, 2, "-height"},
+		{"zero height", []string{"-height", "0", self}, 2, "-height"},
+		{"NaN height", []string{"-height", "NaN", self}, 2, "-height"},
+		{"huge width", []string{"-width", "1000000", self}, 2, "-width"},
+		{"NaN width", []string{"-width", "NaN", self}, 2, "-width"},
+		{"default output is the input", []string{self}, 1, "overwrite the input"},
+		{"-o is the input", []string{"-o", self, self}, 1, "overwrite the input"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runHark(t, nil, append([]string{"spectrogram"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stderr, tc.inStderr) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.inStderr)
+			}
+			if b, _ := os.ReadFile(self); !bytes.Equal(b, wav) {
+				t.Fatal("the input was changed")
+			}
+		})
+	}
+}

@@ -32,12 +32,23 @@ func runSpectrogram(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
+	// 96 dpi: 400 inches is 38,400 pixels, far more than any screen, and still a bounded allocation.
+	const maxInches = 400
+	switch {
+	case !(*width >= 0 && *width <= maxInches):
+		return usagef(e, "spectrogram", "-width must be between 0 (automatic) and %d inches", maxInches)
+	case !(*height > 0 && *height <= maxInches):
+		return usagef(e, "spectrogram", "-height must be more than 0 and at most %d inches", maxInches)
+	}
 	in := fs.Arg(0)
 	if *out == "" {
 		if in == "-" {
 			return fmt.Errorf("-o is required when reading standard input")
 		}
 		*out = trimExt(in) + ".png"
+	}
+	if in != "-" && sameFile(*out, in) {
+		return fmt.Errorf("%s: the output would overwrite the input; choose another name with -o", *out)
 	}
 	samples, info, err := loadAudio(e, in)
 	if err != nil {

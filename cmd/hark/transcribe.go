@@ -87,8 +87,11 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	if f.outDir != "" {
-		if st, err := os.Stat(f.outDir); err != nil || !st.IsDir() {
-			return fmt.Errorf("-o %s: not a directory", f.outDir)
+		if err := checkOutputs(f.outDir, format, files); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(f.outDir, 0o755); err != nil {
+			return fmt.Errorf("-o %s: %w", f.outDir, err)
 		}
 	}
 	rec, err := f.recognizer()
@@ -96,6 +99,26 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return transcribeFiles(ctx, e, rec, f, format, files)
+}
+
+// checkOutputs refuses, before any work, inputs whose output files under dir would collide (a/x.wav and
+// b/x.wav both give x.wav.txt: the second would replace the first) or would overwrite an input.
+func checkOutputs(dir string, format hark.Format, files []string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("-o %s: not a directory", dir)
+	}
+	first := make(map[string]string, len(files))
+	for _, in := range files {
+		out := hark.OutputPath(dir, in, format)
+		if prev, ok := first[out]; ok {
+			return fmt.Errorf("%s and %s would both be written to %s: transcribe them into different -o folders", prev, in, out)
+		}
+		first[out] = in
+		if in != "-" && sameFile(out, files...) {
+			return fmt.Errorf("the output for %s, %s, is one of the inputs", in, out)
+		}
+	}
+	return nil
 }
 
 // parseInterleaved parses flags that may come before, between or after the file arguments ("--" ends the
@@ -166,6 +189,7 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 	defer wg.Wait()
 
 	enc := hark.NewEncoder(e.stdout, format)
+	enc.SetInputs(len(files))
 	failed := 0
 	for i, path := range files {
 		var o outcome
@@ -188,8 +212,10 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, err))
 		}
 	}
-	if err := enc.Close(); err != nil {
-		return err
+	if f.outDir == "" { // with -o every result went to its own file: standard output stays empty
+		if err := enc.Close(); err != nil {
+			return err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err

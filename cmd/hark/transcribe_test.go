@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"math/rand/v2"
 	"os"
@@ -208,12 +209,62 @@ func TestTranscribeErrors(t *testing.T) {
 		{[]string{"-m", filepath.Join(dir, "none.hark"), fixtureWAV}, 1, "none.hark"},
 		{[]string{"-m", fixtureWAV, fixtureWAV}, 1, "not a Hark acoustic model"},
 		{[]string{"-m", model, "--greedy", "--nbest", "3", fixtureWAV}, 1, "n-best"},
-		{[]string{"-m", model, "-o", missing, fixtureWAV}, 1, "not a directory"},
+		{[]string{"-m", model, "-o", bad, fixtureWAV}, 1, "not a directory"},
 	} {
 		code, _, stderr := runHark(t, nil, append([]string{"transcribe"}, c.args...)...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
 			t.Errorf("transcribe %q: exit %d, stderr %q; want %d, %q", c.args, code, stderr, c.code, c.msg)
 		}
+	}
+}
+
+// -o creates its folder, refuses inputs whose outputs would collide, keeps standard output empty, and marks the
+// transcript of a damaged file; json output is an array whenever there are several inputs, whatever fails.
+func TestTranscribeOutputFolder(t *testing.T) {
+	model := tinyModelFile(t)
+	dir := t.TempDir()
+	wav, err := os.ReadFile(fixtureWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"a", "b"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sub, "x.wav"), wav, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trunc := filepath.Join(dir, "trunc.wav")
+	if err := os.WriteFile(trunc, wav[:len(wav)*2/3+1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a", "x.wav"), filepath.Join(dir, "b", "x.wav")
+
+	out := filepath.Join(dir, "new", "subs")
+	code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "json", "-o", out+"/", a, trunc)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "trunc.wav") {
+		t.Errorf("-o into a new folder: exit %d, stdout %q, stderr %q; want 1, nothing, the damaged file named", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "x.wav.json")); err != nil {
+		t.Errorf("good file's output: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(out, "trunc.wav.json")); err != nil || !strings.Contains(string(got), `"error": "`) {
+		t.Errorf("damaged file's output does not say it stops early (%v):\n%s", err, got)
+	}
+
+	code, _, stderr = runHark(t, nil, "transcribe", "-m", model, "-o", filepath.Join(dir, "clash"), a, b)
+	if code != 1 || !strings.Contains(stderr, "would both be written") {
+		t.Errorf("colliding outputs: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "clash")); !os.IsNotExist(err) {
+		t.Errorf("colliding outputs: the folder was made or written (%v)", err)
+	}
+
+	code, stdout, _ = runHark(t, nil, "transcribe", "-m", model, "-f", "json", filepath.Join(dir, "missing.wav"), a)
+	var arr []hark.Result
+	if err := json.Unmarshal([]byte(stdout), &arr); code != 1 || err != nil || len(arr) != 1 || arr[0].File != a {
+		t.Errorf("json, one of two inputs missing: exit %d, want an array of one result (%v):\n%s", code, err, stdout)
 	}
 }
 
