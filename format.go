@@ -111,13 +111,13 @@ func WriteFile(path string, f Format, r Result) error {
 //
 // An Encoder is not safe for concurrent use; results appear in the order of the Encode calls.
 type Encoder struct {
-	w     io.Writer
-	f     Format
-	sub   SubtitleOptions
+	w      io.Writer
+	f      Format
+	sub    SubtitleOptions
 	n      int     // results encoded so far
 	inputs int     // inputs the stream is for, if SetInputs said; 0 if not
 	first  *Result // held back until the layout is known
-	err   error   // first write error: later calls return it
+	err    error   // first write error: later calls return it
 }
 
 // NewEncoder returns an Encoder writing format f to w with DefaultSubtitleOptions.
