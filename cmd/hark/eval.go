@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -159,6 +160,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
+		// Make the dump folder before the long run, so that a bad --dump fails now, not after every utterance.
+		if *dump != "" {
+			if err := os.MkdirAll(*dump, 0o755); err != nil {
+				return fmt.Errorf("--dump: %w", err)
+			}
+		}
 		rec, err := f.load()
 		if errors.Is(err, hark.ErrNoDefaultModel) {
 			return errors.New("no -m MODEL given, and this build embeds no default model (models/files/en.hark is absent): pass a model file with -m")

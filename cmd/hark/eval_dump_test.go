@@ -144,6 +144,7 @@ func TestEvalDumpFlags(t *testing.T) {
 	}{
 		{[]string{"--manifest", manifest, "--hyp", hyp, "--dump", filepath.Join(dir, "d")}, 2, "drop -dump"},
 		{[]string{"-m", model, "--greedy", "--manifest", manifest, "--dump", filepath.Join(notDir, "d")}, 1, "dump:"},
+		{[]string{"-m", model, "--greedy", "--manifest", manifest, "--dump", notDir}, 1, "dump:"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runHark(t, nil, append([]string{"eval"}, tt.args...)...)

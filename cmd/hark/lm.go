@@ -65,6 +65,9 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "hark lm build: -prune: %v\n", err)
 		return errUsage
 	}
+	if sameFile(*out, fs.Args()...) {
+		return fmt.Errorf("-o %s is one of the input texts: choose another output file", *out)
+	}
 	excluded, err := transcriptSet(*exclude, *keepCase)
 	if err != nil {
 		return err
@@ -111,9 +114,10 @@ func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
 	}
 	set := map[string]bool{}
 	for _, path := range strings.Split(manifests, ",") {
-		utts, _, err := corpus.ReadManifest(path, corpus.Options{})
+		// Strict: a line skipped here would let its transcript into the model, the very thing -exclude prevents.
+		utts, _, err := corpus.ReadManifest(path, corpus.Options{Strict: true})
 		if err != nil {
-			return nil, fmt.Errorf("-exclude: %w", err)
+			return nil, fmt.Errorf("-exclude: %w (every line must be readable, or its transcript would not be left out)", err)
 		}
 		for _, u := range utts {
 			set[lm.SentenceKey(u.Text, keepCase)] = true
@@ -131,17 +135,27 @@ func runLMInfo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
+	failed := 0
 	for _, path := range fs.Args() {
 		start := time.Now()
 		m, err := lm.Load(ctx, path)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
-			return err
+			// Like hark info: report each bad file and go on with the rest.
+			fmt.Fprintf(e.stderr, "hark lm info: %s\n", errorNaming(path, err))
+			failed++
+			continue
 		}
 		counts := make([]string, m.Order())
 		for k, c := range m.Counts() {
 			counts[k] = fmt.Sprintf("%d-grams %d", k+1, c)
 		}
 		fmt.Fprintf(e.stdout, "%s: order %d, %s; loaded in %.3fs\n", path, m.Order(), strings.Join(counts, ", "), time.Since(start).Seconds())
+	}
+	if failed > 0 {
+		return exitError{code: 1}
 	}
 	return nil
 }

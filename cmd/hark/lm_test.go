@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"math"
@@ -103,6 +104,30 @@ func TestLMBuild(t *testing.T) {
 	if code, _, stderr := runHark(t, nil, "lm", "build", "-exclude", filepath.Join(dir, "missing.tsv"), "-o", excl, tinyCorpus); code == 0 ||
 		!strings.Contains(stderr, "missing.tsv") {
 		t.Errorf("-exclude of a missing manifest: exit %d: %s", code, stderr)
+	}
+
+	// A bad line in an -exclude manifest is an error: skipping it would let its transcript in.
+	badLine := filepath.Join(dir, "bad.tsv")
+	os.WriteFile(badLine, []byte("a.wav\tabc\t"+strings.ToUpper(lines[0])+"\n"), 0o644)
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-exclude", badLine, "-o", excl, tinyCorpus); code != 1 ||
+		!strings.Contains(stderr, "bad.tsv") {
+		t.Errorf("-exclude with a bad line: exit %d: %s", code, stderr)
+	}
+	// -o may not be an input.
+	copyText := filepath.Join(dir, "copy.txt")
+	os.WriteFile(copyText, text, 0o644)
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-o", copyText, copyText); code != 1 || !strings.Contains(stderr, "input") {
+		t.Errorf("-o is the input: exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(copyText); !bytes.Equal(b, text) {
+		t.Error("-o is the input: the input text was changed")
+	}
+	// lm info reports every bad file and goes on.
+	garbage := filepath.Join(dir, "garbage.lm")
+	os.WriteFile(garbage, []byte("not a language model"), 0o644)
+	if code, stdout, stderr := runHark(t, nil, "lm", "info", garbage, out); code != 1 || !strings.Contains(stderr, "garbage.lm") ||
+		!strings.Contains(stdout, out+": order 3") {
+		t.Errorf("info with a bad file first: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 
 	code, stdout, stderr := runHark(t, nil, "lm", "info", out, arpa)
