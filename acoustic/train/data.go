@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -62,11 +63,16 @@ func ParseManifestSpecs(s string) ([]ManifestSpec, error) {
 		}
 		spec := ManifestSpec{Path: f, Weight: 1}
 		if i := strings.LastIndexByte(f, ':'); i > 0 {
-			if w, err := strconv.ParseFloat(f[i+1:], 64); err == nil {
-				if !(w > 0) || math.IsInf(w, 0) {
-					return nil, fmt.Errorf("train: manifest %s: weight %v must be positive", f[:i], w)
-				}
+			w, err := strconv.ParseFloat(f[i+1:], 64)
+			switch {
+			case err == nil && (!(w > 0) || math.IsInf(w, 0)):
+				return nil, fmt.Errorf("train: manifest %s: weight %v must be positive", f[:i], w)
+			case err == nil:
 				spec = ManifestSpec{Path: f[:i], Weight: w}
+			case !exists(f) && exists(f[:i]):
+				// A colon may be part of a file name, so "a:b" is a path unless b is a number; but when only the part
+				// before the colon exists, b was meant as a weight.
+				return nil, fmt.Errorf("train: manifest %s: weight %q is not a number", f[:i], f[i+1:])
 			}
 		}
 		specs = append(specs, spec)
@@ -389,4 +395,9 @@ func (d *Dataset) Holdout(frac float64) (train, dev *Dataset) {
 	devSrc.Manifest = fmt.Sprintf("%.0f %% held out of %s", 100*frac, strings.Join(names, ", "))
 	dev.Sources = []Source{devSrc}
 	return train, dev
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

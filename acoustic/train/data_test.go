@@ -39,6 +39,14 @@ func TestParseManifestSpecs(t *testing.T) {
 			t.Errorf("ParseManifestSpecs(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
+	// When only the part before the colon exists, what follows was meant as a weight.
+	real := filepath.Join(t.TempDir(), "real.tsv")
+	if err := os.WriteFile(real, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseManifestSpecs(real + ":abc"); err == nil || !strings.Contains(err.Error(), `weight "abc"`) {
+		t.Errorf("an existing manifest with weight abc: %v", err)
+	}
 }
 
 func TestMakeExample(t *testing.T) {

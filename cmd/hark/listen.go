@@ -54,9 +54,23 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	}
 	secondsSet := false
 	fs.Visit(func(fl *flag.Flag) { secondsSet = secondsSet || fl.Name == "seconds" })
-	if fs.NArg() > 0 || *rate < 0 || *channels < 0 || *buffer <= 0 {
+	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	switch {
+	case *rate < 0 || *channels < 0:
+		return usagef(e, "listen", "--rate and --channels must not be negative (0 takes the device's own)")
+	case *buffer <= 0:
+		return usagef(e, "listen", "--buffer must be more than 0")
+	}
+	for _, fl := range []struct {
+		name string
+		v    float64
+	}{{"--endpoint-pause", *pause}, {"--endpoint-idle", *idle}, {"--endpoint-max", *maxLen}} {
+		if !(fl.v >= 0) || math.IsInf(fl.v, 0) {
+			return usagef(e, "listen", "%s must be a number of seconds, 0 or more (0: never)", fl.name)
+		}
 	}
 	if secondsSet && !(*seconds > 0 && *seconds <= maxListenSeconds) {
 		fmt.Fprintf(e.stderr, "hark listen: --seconds must be in (0, %d]\n", maxListenSeconds)

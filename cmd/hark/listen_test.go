@@ -60,20 +60,26 @@ func TestListenWithoutMicSupport(t *testing.T) {
 }
 
 func TestListenUsage(t *testing.T) {
-	for _, args := range [][]string{
-		{"listen", "extra"},
-		{"listen", "--rate", "-1"},
-		{"listen", "--record", "x.wav", "--seconds", "0"},
-		{"listen", "--record", "x.wav", "--seconds", "NaN"},
-		{"listen", "--buffer", "0s"},
-		{"listen", "--format", "srt"},
-		{"listen", "--endpoint-pause", "-1"},
-		{"listen", "--endpoint-pause", "0", "--endpoint-idle", "0", "--endpoint-max", "0", "--seconds", "-2"},
-		{"listen", "--lm", "x.lm", "--no-lm"},
-		{"listen", "--beam", "0"},
+	for _, tt := range []struct {
+		args []string
+		says string // the stderr names what is wrong
+	}{
+		{[]string{"listen", "extra"}, "usage"},
+		{[]string{"listen", "--rate", "-1"}, "--rate"},
+		{[]string{"listen", "--channels", "-1"}, "--channels"},
+		{[]string{"listen", "--record", "x.wav", "--seconds", "0"}, "--seconds"},
+		{[]string{"listen", "--record", "x.wav", "--seconds", "NaN"}, "--seconds"},
+		{[]string{"listen", "--buffer", "0s"}, "--buffer"},
+		{[]string{"listen", "--buffer", "-1s"}, "--buffer"},
+		{[]string{"listen", "--format", "srt"}, "--format"},
+		{[]string{"listen", "--endpoint-pause", "-1"}, "--endpoint-pause"},
+		{[]string{"listen", "--endpoint-max", "Inf"}, "--endpoint-max"},
+		{[]string{"listen", "--endpoint-pause", "0", "--endpoint-idle", "0", "--endpoint-max", "0", "--seconds", "-2"}, "--seconds"},
+		{[]string{"listen", "--lm", "x.lm", "--no-lm"}, "contradict"},
+		{[]string{"listen", "--beam", "0"}, "--beam"},
 	} {
-		if code, _, stderr := runHark(t, nil, args...); code != 2 {
-			t.Errorf("hark %q = %d (stderr %q), want 2", args, code, stderr)
+		if code, _, stderr := runHark(t, nil, tt.args...); code != 2 || !strings.Contains(stderr, tt.says) {
+			t.Errorf("hark %q = %d (stderr %q), want 2 and %q", tt.args, code, stderr, tt.says)
 		}
 	}
 }

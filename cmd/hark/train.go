@@ -96,10 +96,26 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *trainSpec == "" || (*devSpec != "" && *holdout > 0) || *holdout < 0 || *holdout >= 1 ||
-		!(*speed >= 0 && *speed < 0.5) || !(*vtlp >= 0 && *vtlp < 0.5) || !(*noise >= 0 && *noise <= 1) {
+	if fs.NArg() > 0 || *trainSpec == "" {
 		fs.Usage()
 		return errUsage
+	}
+	// Every flag is checked before the manifests are read (minutes, for a large corpus) and the output folder
+	// is made.
+	schedule := train.Schedule{Peak: *lr, Min: min(*minLR, *lr), Warmup: *warmup, Decay: *decay}
+	switch {
+	case *devSpec != "" && *holdout > 0:
+		return usagef(e, "train", "--holdout and --dev are alternatives: give one")
+	case !(*holdout >= 0 && *holdout < 1):
+		return usagef(e, "train", "--holdout must be in [0, 1)")
+	case !(*speed >= 0 && *speed < 0.5), !(*vtlp >= 0 && *vtlp < 0.5):
+		return usagef(e, "train", "--speed and --vtlp must be in [0, 0.5)")
+	case !(*noise >= 0 && *noise <= 1):
+		return usagef(e, "train", "--noise must be in [0, 1]")
+	case *epochs < 1 || *batch < 1:
+		return usagef(e, "train", "--epochs and --batch must be at least 1")
+	case schedule.Validate() != nil:
+		return usagef(e, "train", "%v", schedule.Validate())
 	}
 	if *threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
@@ -259,7 +275,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	opt := train.Options{
 		Epochs: *epochs, BatchSize: *batch, Buckets: *buckets, SortaGrad: !*noSorta,
-		Schedule: train.Schedule{Peak: *lr, Min: min(*minLR, *lr), Warmup: *warmup, Decay: *decay},
+		Schedule: schedule,
 		Clip:     *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience,
 		CheckpointEvery: *ckptEvery, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)),
 		OutDir: *out, Seed: *seed, Workers: *workers,

@@ -51,11 +51,15 @@ func TestTrainFlags(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"train"}, 2, "usage: hark train"},
-		{[]string{"train", "--train", manifest, "--dev", manifest, "--holdout", "0.1"}, 2, "usage"},
-		{[]string{"train", "--train", manifest, "--holdout", "1"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--dev", manifest, "--holdout", "0.1"}, 2, "--holdout and --dev"},
+		{[]string{"train", "--train", manifest, "--holdout", "1"}, 2, "--holdout must be"},
 		{[]string{"train", "--train", manifest, "extra"}, 2, "usage"},
-		{[]string{"train", "--train", manifest, "--speed", "0.7"}, 2, "usage"},
-		{[]string{"train", "--train", manifest, "--noise", "2"}, 2, "usage"},
+		{[]string{"train", "--train", manifest, "--speed", "0.7"}, 2, "--speed"},
+		{[]string{"train", "--train", manifest, "--vtlp", "NaN"}, 2, "--vtlp"},
+		{[]string{"train", "--train", manifest, "--noise", "2"}, 2, "--noise"},
+		{[]string{"train", "--train", manifest, "--epochs", "0", "--out", filepath.Join(dir, "r4")}, 2, "--epochs"},
+		{[]string{"train", "--train", manifest, "--decay", "linear", "--out", filepath.Join(dir, "r4")}, 2, "decay"},
+		{[]string{"train", "--train", manifest + ":abc", "--out", filepath.Join(dir, "r4")}, 1, `weight "abc"`},
 		{[]string{"train", "--train", manifest, "--config", "huge", "--out", filepath.Join(dir, "r1")}, 1, "neither a preset"},
 		{[]string{"train", "--train", manifest, "--config", "tiny", "--freeze", "lstm", "--out", filepath.Join(dir, "r2")}, 1, "matches no parameter"},
 		{[]string{"train", "--train", manifest + ":-2"}, 1, "must be positive"},
@@ -67,6 +71,9 @@ func TestTrainFlags(t *testing.T) {
 		if code != tt.code || !strings.Contains(stderr, tt.msg) {
 			t.Errorf("hark %q = %d, stderr %q; want %d and %q", tt.args, code, stderr, tt.code, tt.msg)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r4")); !os.IsNotExist(err) {
+		t.Errorf("a refused run left its output folder behind (%v)", err)
 	}
 }
 
