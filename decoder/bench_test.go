@@ -167,3 +167,36 @@ func BenchmarkBeamLMReal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPartialEveryFrame is live recognition's load on the decoder: 60 real utterances (188 s) run as one
+// unbroken utterance, as when no endpoint rule ends it, with a partial result after every frame. finish used to
+// spell every prefix of the beam, which made the cost grow with the square of the utterance's length.
+func BenchmarkPartialEveryFrame(b *testing.B) {
+	model := benchLM(b)
+	dev, err := LoadDevSet(filepath.Join("testdata", "posteriors"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames [][]float32
+	for _, lp := range dev.LogProbs {
+		frames = append(frames, lp...)
+	}
+	const frameDur = 0.03
+	d, err := New(dev.Vocab, Options{FrameDuration: frameDur, BeamWidth: 64, LM: model, Alpha: 0.6, Beta: 0.5, UnknownPenalty: -20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var words int
+	for i := 0; i < b.N; i++ {
+		s := d.NewStream()
+		for t := range frames {
+			if err := s.Accept(frames[t : t+1]); err != nil {
+				b.Fatal(err)
+			}
+			words = len(s.Partial().Words)
+		}
+	}
+	b.ReportMetric(float64(len(frames))*frameDur/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
+	b.ReportMetric(float64(words), "words")
+}

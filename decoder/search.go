@@ -427,21 +427,28 @@ func (s *search) wordScore(p *node) (delta, lnp float64, next lm.State) {
 	return d.opts.Alpha*lnp + d.opts.Beta + pen, lnp, next
 }
 
-// final is a finished hypothesis before merging.
+// final is a finished hypothesis: the beam's prefixes with one text, merged.
 type final struct {
-	text            string
-	total, acoustic float64
-	lm              float64
-	words           []Word
+	key             *node   // the prefix without a trailing space: every member's text is key's
+	best            *node   // the member with the highest total, whose word timings are reported
+	bestTotal       float64 // best's total
+	total, acoustic float64 // summed over the members
+	lm              float64 // the first member's
+	text            string  // spelled only when needed (see finish)
+	spelled         bool
 }
 
 // finish scores the current beam as if the utterance ended now: the last word is completed, the end of sentence
 // scored, unconfirmed hot-phrase credit withdrawn. Prefixes that differ only by a trailing space are merged.
 // It does not change the search, so it serves both partial and final results.
+//
+// Live recognition calls it every frame, so it must not cost the utterance's length per prefix: prefixes are
+// merged by node (a prefix ending in a space has its parent's text, since the search never makes leading or
+// repeated spaces and a node has one child per symbol), and only the n best are spelled out.
 func (s *search) finish(nbest int) []Hypothesis {
 	d := s.d
-	byText := map[string]int{}
-	var out []final
+	byKey := map[*node]int{}
+	var out []*final
 	for _, n := range s.beam {
 		if n.score == negInf {
 			continue
@@ -469,31 +476,43 @@ func (s *search) finish(nbest int) []Hypothesis {
 		}
 		total := n.score + extra
 		acoustic := n.score - n.bonus
-		text := s.text(n)
-		if i, ok := byText[text]; ok {
-			f := &out[i]
-			if total > f.total {
-				f.words = s.words(n, text)
+		key := n
+		if n.sym >= 0 && s.isSpace(n.sym) {
+			key = n.parent
+		}
+		if i, ok := byKey[key]; ok {
+			f := out[i]
+			if total > f.bestTotal {
+				f.best, f.bestTotal = n, total
 			}
 			f.total = logAdd(f.total, total)
 			f.acoustic = logAdd(f.acoustic, acoustic)
 			continue
 		}
-		byText[text] = len(out)
-		out = append(out, final{text: text, total: total, acoustic: acoustic, lm: lmSum, words: s.words(n, text)})
+		byKey[key] = len(out)
+		out = append(out, &final{key: key, best: n, bestTotal: total, total: total, acoustic: acoustic, lm: lmSum})
 	}
-	slices.SortFunc(out, func(a, b final) int {
+	spell := func(f *final) string {
+		if !f.spelled {
+			f.text, f.spelled = s.text(f.key), true
+		}
+		return f.text
+	}
+	// Ties in score are broken by text, so that results do not depend on the beam's order; texts are spelled
+	// only for ties.
+	slices.SortFunc(out, func(a, b *final) int {
 		if c := cmp.Compare(b.total, a.total); c != 0 {
 			return c
 		}
-		return strings.Compare(a.text, b.text)
+		return strings.Compare(spell(a), spell(b))
 	})
 	if len(out) > nbest {
 		out = out[:nbest]
 	}
 	hyps := make([]Hypothesis, len(out))
 	for i, f := range out {
-		hyps[i] = Hypothesis{Text: f.text, Words: f.words, Score: f.total, Acoustic: f.acoustic, LM: f.lm}
+		text := spell(f)
+		hyps[i] = Hypothesis{Text: text, Words: s.words(f.best, text), Score: f.total, Acoustic: f.acoustic, LM: f.lm}
 	}
 	if len(hyps) == 0 {
 		hyps = []Hypothesis{{}}
