@@ -86,8 +86,8 @@ type ListenOptions struct {
 //
 // A final is emitted for every utterance that had text, even briefly (so that a display can clear a partial
 // that came to nothing); utterances of silence end without an event. Endpoints are checked after every
-// output frame of the model (FrameDuration), counted in samples, not in wall-clock time: the events are a
-// function of the audio alone, whatever sizes src's reads have and however fast it delivers.
+// output frame of the model (FrameDuration), and so are partials, counted in samples, not in wall-clock time:
+// the events are a function of the audio alone, whatever sizes src's reads have and however fast it delivers.
 //
 // Listen returns nil when the input ended (io.EOF or MaxSamples), ctx.Err() when ctx ended, and src's error,
 // wrapped, when it failed; an error from emit stops Listen and is returned as is. A nil emit discards the
@@ -163,8 +163,8 @@ type listener struct {
 	emitErr error  // emit failed: stop at once, no more events
 }
 
-// accept feeds x to the stream, checking for an endpoint at every step boundary, and then emits a partial
-// if the text changed.
+// accept feeds x to the stream; at every step boundary it checks for an endpoint and emits a partial if the
+// text changed.
 func (l *listener) accept(x []float32) error {
 	for len(x) > 0 {
 		k := min(len(x), l.step-l.inStep)
@@ -183,18 +183,24 @@ func (l *listener) accept(x []float32) error {
 		if len(p.Words) > 0 {
 			silence = max(l.s.start+silence-p.Words[len(p.Words)-1].End, 0)
 		}
-		if rule, ok := l.end.Detect(l.frames, p.Text != "", int(math.Floor(silence/l.r.frame+1e-6))); ok {
-			if err := l.final(rule); err != nil {
-				return err
-			}
+		rule, ok := l.end.Detect(l.frames, p.Text != "", int(math.Floor(silence/l.r.frame+1e-6)))
+		var err error
+		if ok {
+			err = l.final(rule)
+		} else {
+			err = l.sendPartial(p)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return l.sendPartial()
+	return nil
 }
 
-// sendPartial emits the current partial if its text differs from the last one emitted.
-func (l *listener) sendPartial() error {
-	p := l.s.PartialResult()
+// sendPartial emits p, the current partial, if its text differs from the last one emitted. It runs at step
+// boundaries, like the endpoint checks, so that the partials too depend on the audio and not on how it was
+// read.
+func (l *listener) sendPartial(p Result) error {
 	if p.Text == l.partial {
 		return nil
 	}
