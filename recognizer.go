@@ -284,7 +284,7 @@ func (r *Recognizer) recognizeSegment(ctx context.Context, samples []float32) (s
 	if err := ctx.Err(); err != nil {
 		return segmentOutput{}, err
 	}
-	lp, err := r.model.Forward(feats)
+	lp, err := r.model.ForwardContext(ctx, feats)
 	if err != nil {
 		return segmentOutput{}, err
 	}

@@ -2,6 +2,7 @@ package acoustic
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -276,5 +277,31 @@ func TestForwardRejectsWrongWidth(t *testing.T) {
 	m := randomModel(t, smallConfig(), 7)
 	if _, err := m.Forward(&features.Matrix{Rows: 2, Cols: 40, Data: make([]float32, 80)}); err == nil {
 		t.Error("Forward accepted 40-mel frames for an 80-mel model")
+	}
+}
+
+// cancelAfter is a context whose Err turns to context.Canceled after n calls: it ends "during" a long call
+// without timing.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestForwardContextStopsBetweenChunks(t *testing.T) {
+	m := randomModel(t, smallConfig(), 7)
+	feats := features.NewMatrix(2*forwardChunk+10, m.Config.NumMels)
+	if _, err := m.ForwardContext(&cancelAfter{context.Background(), 1}, feats); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled after the first chunk: %v", err)
+	}
+	lp, err := m.ForwardContext(&cancelAfter{context.Background(), 3}, feats)
+	if err != nil || lp.Rows != m.Config.OutFrames(feats.Rows) {
+		t.Errorf("a context that lasts: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package acoustic
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/harkspeech/hark/acoustic/internal/kernels"
@@ -24,6 +25,11 @@ const forwardChunk = 1500
 // It runs the streaming forward in chunks, so memory stays bounded for long inputs. It only reads m, so
 // concurrent calls are safe.
 func (m *Model) Forward(feats *features.Matrix) (*Matrix, error) {
+	return m.ForwardContext(context.Background(), feats)
+}
+
+// ForwardContext is Forward that stops with ctx's error when ctx ends, checked between chunks of 15 s of audio.
+func (m *Model) ForwardContext(ctx context.Context, feats *features.Matrix) (*Matrix, error) {
 	s, err := m.NewStream()
 	if err != nil {
 		return nil, err
@@ -36,6 +42,9 @@ func (m *Model) Forward(feats *features.Matrix) (*Matrix, error) {
 	}
 	out := &Matrix{Cols: m.Config.VocabSize, Data: make([]float32, 0, m.Config.OutFrames(feats.Rows)*m.Config.VocabSize)}
 	for r := 0; r < feats.Rows; r += forwardChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		e := min(r+forwardChunk, feats.Rows)
 		chunk := &features.Matrix{Rows: e - r, Cols: feats.Cols, Data: feats.Data[r*feats.Cols : e*feats.Cols]}
 		o, err := s.Accept(chunk)
