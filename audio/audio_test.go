@@ -192,6 +192,27 @@ func TestDecodeBad(t *testing.T) {
 	}
 }
 
+// A 0xFF in junk between the ID3 tag and the first frame that happens to parse as a header of a kind Hark
+// refuses (MPEG-2.5 here) must be skipped as junk, not get the file refused.
+func TestMP3StraySyncInJunk(t *testing.T) {
+	clean, err := os.ReadFile(filepath.Join("testdata", "mp3_16k.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := Decode(bytes.NewReader(clean), "clean.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3 := []byte{'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0}
+	for _, junk := range []string{"\x00\x00junkjunk", "\x00\xFF\xE3\x18\x00junk", "\xFF\xE3\x18\x00junk"} {
+		in := append(append(append([]byte{}, id3...), junk...), clean...)
+		got, _, err := Decode(bytes.NewReader(in), "junk.mp3")
+		if err != nil || len(got) != len(want) {
+			t.Errorf("junk %q: %d samples, %v; want %d", junk, len(got), err, len(want))
+		}
+	}
+}
+
 // TestTruncatedPrefix checks that the samples given before a truncation error are exactly the first samples of
 // the intact file.
 func TestTruncatedPrefix(t *testing.T) {

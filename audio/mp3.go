@@ -150,10 +150,14 @@ func (s *mp3Scanner) next() ([]byte, mp3Header, error) {
 		}
 		h, ok := parseMP3Header(head)
 		if ok && !s.found {
-			if err := s.checkFirst(h); err != nil {
-				return nil, mp3Header{}, err
+			// A header at the very start is believed if it is one we decode; anything else (after junk, or one we
+			// would refuse) must be followed by a matching header, so that a stray 0xFF in junk before the audio
+			// neither starts the stream nor gets the file refused.
+			unsupported := s.checkFirst(h)
+			ok = (junk == 0 && unsupported == nil) || s.confirmed(h)
+			if ok && unsupported != nil {
+				return nil, mp3Header{}, unsupported
 			}
-			ok = junk == 0 || s.confirmed(h)
 		} else if ok {
 			ok = h.sameStream(s.first) && (junk == 0 || s.confirmed(h))
 		}
