@@ -420,3 +420,37 @@ func TestProbeHeader(t *testing.T) {
 		})
 	}
 }
+
+// failingReader gives the first n bytes of b and then errDisk, as a failing disk or pipe would.
+type failingReader struct {
+	b []byte
+	n int
+}
+
+var errDisk = errors.New("disk on fire")
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.b) <= r.n {
+		return 0, errDisk
+	}
+	k := copy(p, r.b[r.n:])
+	r.n += k
+	return k, nil
+}
+
+// A read error is the reader's error, naming the input once, and not a *FormatError: the file is not damaged.
+func TestReadErrorIsNotAFormatError(t *testing.T) {
+	for _, file := range []string{"pcm_s16_16k.wav", "flac_16k.flac", "mp3_16k.mp3"} {
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cut := range []int{len(b) / 2, 2, 11, 20, 30, 44, 100, 1000} {
+			_, _, err := Decode(&failingReader{b: b[:cut]}, "in.x")
+			var fe *FormatError
+			if !errors.Is(err, errDisk) || errors.As(err, &fe) || strings.Count(err.Error(), "in.x") != 1 {
+				t.Errorf("%s cut at %d: %v (FormatError %v); want the read error, naming in.x once", file, cut, err, errors.As(err, &fe))
+			}
+		}
+	}
+}

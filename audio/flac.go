@@ -14,6 +14,7 @@ import (
 type flacSource struct {
 	name     string
 	stream   *flac.Stream
+	in       *readErrs // what the decoder reads through
 	rate     int
 	channels int
 	bits     int
@@ -22,13 +23,32 @@ type flacSource struct {
 	done     bool
 }
 
+// readErrs remembers the first error of its reader other than io.EOF. The FLAC library reports every error as
+// a decoding failure; this tells a failing disk or pipe (an I/O error) from a damaged file (a *FormatError).
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrs) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
 func openFLAC(br *bufio.Reader, name string) (source, Info, error) {
 	var stream *flac.Stream
+	in := &readErrs{r: br}
 	err := guard(name, "corrupt FLAC header", func() error {
 		var err error
-		stream, err = flac.New(br)
+		stream, err = flac.New(in)
 		return err
 	})
+	if in.err != nil {
+		return nil, Info{}, fmt.Errorf("%s: %w", name, in.err)
+	}
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
@@ -49,7 +69,7 @@ func openFLAC(br *bufio.Reader, name string) (source, Info, error) {
 	if si.BitsPerSample < 4 || si.BitsPerSample > 32 {
 		return nil, Info{}, formatErr(name, nil, "unsupported FLAC sample size of %d bits", si.BitsPerSample)
 	}
-	s := &flacSource{name: name, stream: stream, rate: int(si.SampleRate), channels: int(si.NChannels),
+	s := &flacSource{name: name, stream: stream, in: in, rate: int(si.SampleRate), channels: int(si.NChannels),
 		bits: int(si.BitsPerSample), total: int64(si.NSamples)}
 	info := Info{Format: "flac", Codec: "flac", SampleRate: s.rate, Channels: s.channels, Bits: s.bits}
 	info.setFrames(-1)
@@ -73,6 +93,8 @@ func (s *flacSource) next(dst []float32) ([]float32, error) {
 		s.done = true
 		var fe *FormatError
 		switch {
+		case s.in.err != nil:
+			return dst, fmt.Errorf("%s: %w", s.name, s.in.err)
 		case err == io.EOF:
 			if s.total > 0 && s.decoded < s.total {
 				return dst, formatErr(s.name, nil, "truncated FLAC stream (header says %d samples, file has %d)", s.total, s.decoded)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // source is one container/codec decoder. It yields mono samples at the source rate, one block (a frame, a
@@ -130,7 +131,8 @@ func (r *Reader) fill() {
 			r.out = r.rs.Flush(r.out)
 		}
 		var fe *FormatError
-		if err != io.EOF && !errors.As(err, &fe) {
+		// Sources name the file in their own I/O errors; name it here only where they did not.
+		if err != io.EOF && !errors.As(err, &fe) && !strings.HasPrefix(err.Error(), r.name+": ") {
 			err = fmt.Errorf("%s: %w", r.name, err)
 		}
 		r.err = err

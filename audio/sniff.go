@@ -17,10 +17,10 @@ const maxID3Tags = 8
 func sniff(br *bufio.Reader, name string) (string, error) {
 	for tags := 0; ; tags++ {
 		head, err := br.Peek(12)
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("%s: %w", name, err) // the input failed: what came is no evidence of damage
+		}
 		if len(head) == 0 {
-			if err != nil && err != io.EOF {
-				return "", fmt.Errorf("%s: %w", name, err)
-			}
 			return "", formatErr(name, nil, "empty file")
 		}
 		switch {

@@ -81,6 +81,9 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 			}
 			buf := make([]byte, size+size&1)
 			if n, err := io.ReadFull(br, buf); err != nil && !(n == len(buf)-1 && size&1 == 1) {
+				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+					return nil, Info{}, fmt.Errorf("%s: %w", name, err)
+				}
 				return nil, Info{}, formatErr(name, nil, "truncated fmt chunk (header says %d bytes, file has %d)", size, n)
 			}
 			pos += int64(len(buf))
