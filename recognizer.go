@@ -183,6 +183,10 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 			return nil, err
 		}
 	}
+	// Checked here for both decoders: the greedy one would otherwise fail on every call instead of at load.
+	if err := r.vocab.Validate(); err != nil {
+		return nil, fmt.Errorf("hark: %w", err)
+	}
 	if s.greedy {
 		switch {
 		case s.lm != nil:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -471,6 +472,15 @@ func TestRecognizerOptionErrors(t *testing.T) {
 	if r, err := LoadModel(m, WithHotWord("adventure", 3), WithLMModel(testLM(t)), WithoutLM()); err != nil || r.dec == nil {
 		t.Errorf("hot words without LM: %v", err)
 	}
+	// A vocabulary the decoders cannot use is refused at load, by the greedy decoder too.
+	dup := tinyModel(t)
+	dup.Vocabulary.Symbols = append([]string(nil), dup.Vocabulary.Symbols...)
+	dup.Vocabulary.Symbols[4] = dup.Vocabulary.Symbols[3]
+	for _, opts := range [][]Option{nil, {WithGreedy()}} {
+		if _, err := LoadModel(dup, opts...); err == nil || !strings.Contains(err.Error(), "repeated") {
+			t.Errorf("a repeated symbol, options %d: %v", len(opts), err)
+		}
+	}
 }
 
 func TestDefault(t *testing.T) {
@@ -677,4 +687,37 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A NaN or infinite sample is silence to every path, not an error in one and an empty text in another.
+func TestNonFiniteSamples(t *testing.T) {
+	x := loadSample(t)
+	bad := append([]float32(nil), x...)
+	zeroed := append([]float32(nil), x...)
+	for i := 1000; i < len(x); i += 7919 {
+		bad[i], zeroed[i] = float32(math.NaN()), 0
+	}
+	bad[500] = float32(math.Inf(1))
+	zeroed[500] = 0
+	for _, mode := range decoderModes(t) {
+		r := mustRecognizer(t, tinyModel(t), mode.opts...)
+		want, err := r.Recognize(context.Background(), zeroed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Recognize(context.Background(), bad)
+		if err != nil || got.Text != want.Text {
+			t.Errorf("%s: Recognize %q, %v; want %q", mode.name, got.Text, err, want.Text)
+		}
+		s, err := r.NewStream()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Accept(bad); err != nil {
+			t.Fatal(err)
+		}
+		if f := s.Final(); f.Text != want.Text {
+			t.Errorf("%s: stream %q, want %q", mode.name, f.Text, want.Text)
+		}
+	}
 }

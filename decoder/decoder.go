@@ -33,7 +33,9 @@ func DefaultVocabulary() Vocabulary {
 	return Vocabulary{Symbols: s, Blank: 0, Space: 1}
 }
 
-func (v Vocabulary) validate() error {
+// Validate reports a vocabulary the decoders cannot use: too small or large, a blank or space index out of
+// range, or a symbol that is empty or repeated (its text would be ambiguous).
+func (v Vocabulary) Validate() error {
 	n := len(v.Symbols)
 	switch {
 	case n < 2:
@@ -147,7 +149,7 @@ type Decoder struct {
 
 // New prepares a decoder.
 func New(vocab Vocabulary, opts Options) (*Decoder, error) {
-	if err := vocab.validate(); err != nil {
+	if err := vocab.Validate(); err != nil {
 		return nil, err
 	}
 	if !(opts.FrameDuration > 0) || math.IsInf(opts.FrameDuration, 0) {
@@ -283,7 +285,7 @@ func (d *Decoder) DecodeFlat(ctx context.Context, data []float32, frames int) (R
 // hypothesis's Acoustic and Score are the log-probability of that single best path; word confidences are the lowest
 // peak posterior of the word's symbols.
 func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypothesis, error) {
-	if err := vocab.validate(); err != nil {
+	if err := vocab.Validate(); err != nil {
 		return Hypothesis{}, err
 	}
 	var h Hypothesis

@@ -218,5 +218,5 @@ func parseVocab(text string) (Vocabulary, error) {
 	if v.Blank < 0 {
 		return v, errors.New("no <blank> line")
 	}
-	return v, v.validate()
+	return v, v.Validate()
 }

@@ -5,6 +5,7 @@
 //
 //   - Frame i covers samples [i·Hop, i·Hop+FrameLength); only whole frames are produced (no padding, no
 //     centring), so N samples give 1 + (N − FrameLength)/Hop frames when N ≥ FrameLength, else none.
+//     Samples that are not finite (NaN, ±Inf) count as 0.
 //   - Each frame is multiplied by a periodic Hann window, w[n] = 0.5 − 0.5·cos(2πn/FrameLength) (the DFT-even
 //     form used by librosa and torch.hann_window), zero-padded to FFTSize, and transformed; the power
 //     spectrum |X[k]|² of bins 0..FFTSize/2 is kept. There is no pre-emphasis, dither or DC removal.

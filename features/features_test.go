@@ -362,3 +362,31 @@ func TestComputeConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A sample that is not a number counts as 0: the frames are those of the signal with 0 there, in the batch and
+// the streaming extractor alike, and nothing is NaN.
+func TestNonFiniteSamplesCountAsZero(t *testing.T) {
+	e, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, 4000)
+	for i := range x {
+		x[i] = float32(0.3 * math.Sin(float64(i)*0.05))
+	}
+	bad := append([]float32(nil), x...)
+	zeroed := append([]float32(nil), x...)
+	for i, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		bad[700+900*i], zeroed[700+900*i] = v, 0
+	}
+	want := e.Compute(zeroed)
+	st := e.NewStream()
+	streamed := st.Accept(bad)
+	for name, got := range map[string]*Matrix{"Compute": e.Compute(bad), "Stream": streamed} {
+		for i, v := range got.Data {
+			if v != want.Data[i] {
+				t.Fatalf("%s: value %d = %v, want %v (the frames of the signal with zeros)", name, i, v, want.Data[i])
+			}
+		}
+	}
+}

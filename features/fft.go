@@ -45,9 +45,9 @@ func (f *realFFT) windowedPower(power []float64, x []float32, window []float64, 
 	for k := 0; k < f.half; k++ {
 		var a, b float64
 		if i := 2 * k; i+1 < len(x) {
-			a, b = float64(x[i])*window[i], float64(x[i+1])*window[i+1]
+			a, b = finite(x[i])*window[i], finite(x[i+1])*window[i+1]
 		} else if i < len(x) {
-			a = float64(x[i]) * window[i]
+			a = finite(x[i]) * window[i]
 		}
 		r := f.rev[k]
 		re[r], im[r] = a, b
@@ -94,3 +94,13 @@ func (f *realFFT) complexInPlace(re, im []float64) {
 }
 
 func sq(x float64) float64 { return x * x }
+
+// finite returns x, or 0 when x is NaN or infinite: one such sample would otherwise turn its frames, and
+// through normalisation and the recurrent state the whole utterance, into NaN.
+func finite(x float32) float64 {
+	v := float64(x)
+	if v-v != 0 {
+		return 0
+	}
+	return v
+}
