@@ -183,6 +183,15 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 	flipped := append([]byte(nil), good...)
 	flipped[len(flipped)-100] ^= 1
 
+	var negVar bytes.Buffer // a well-formed file whose batch-norm variance is negative
+	for _, w := range m.Weights {
+		data := append([]float32(nil), w.Data...)
+		if w.Name == "conv0.var" {
+			data[0] = -1
+		}
+		binary.Write(&negVar, binary.LittleEndian, data)
+	}
+
 	tests := []struct {
 		name string
 		data []byte
@@ -194,6 +203,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"wrong shape", rawFile(FormatVersion, wrongShape, nil), ErrHeader},
 		{"header claims a huge model", rawFile(FormatVersion, huge, nil), ErrHeader},
 		{"bit flip", flipped, ErrChecksum},
+		{"negative variance", rawFile(FormatVersion, hdr, negVar.Bytes()), ErrHeader},
 		{"truncated in header", good[:30], ErrTruncated},
 		{"truncated in data", good[:len(good)-500], ErrTruncated},
 		{"truncated checksum", good[:len(good)-5], ErrTruncated},

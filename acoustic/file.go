@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/harkspeech/hark/internal/atomicfile"
 
@@ -244,6 +245,9 @@ func Load(r io.Reader, name string) (*Model, error) {
 				return fail("non-finite weight in "+t.Name, ErrHeader)
 			}
 		}
+	}
+	if err := m.Check(); err != nil { // shapes were checked above; this catches impossible values
+		return fail(strings.TrimPrefix(err.Error(), "acoustic: "), ErrHeader)
 	}
 	return m, nil
 }

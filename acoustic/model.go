@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 
 	"github.com/harkspeech/hark/features"
 )
@@ -102,6 +103,15 @@ func (m *Model) Check() error {
 		got := m.Weights[i]
 		if got.Name != w.Name || !sameShape(got.Shape, w.Shape) || len(got.Data) != Size(w.Shape) {
 			return fmt.Errorf("acoustic: weight %d is %s%v (%d values), want %s%v", i, got.Name, got.Shape, len(got.Data), w.Name, w.Shape)
+		}
+		// A negative running variance (never made by training) would turn every output into NaN at the first
+		// frame; refuse it at load instead.
+		if strings.HasSuffix(w.Name, ".var") {
+			for j, v := range got.Data {
+				if !(v >= 0) {
+					return fmt.Errorf("acoustic: %s[%d] = %v: a batch-norm variance must not be negative", w.Name, j, v)
+				}
+			}
 		}
 	}
 	return nil
