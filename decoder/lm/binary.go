@@ -120,7 +120,11 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// Load reads a language model file, binary or ARPA (optionally gzip-compressed), recognised by its content.
+// maxGzipExpansion bounds how much a gzipped binary model may grow when decompressed.
+const maxGzipExpansion = 64
+
+// Load reads a language model file, binary or ARPA, either of them optionally gzip-compressed, recognised by its
+// content.
 func Load(ctx context.Context, path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -142,7 +146,22 @@ func Load(ctx context.Context, path string) (*Model, error) {
 			return nil, &FormatError{File: path, Problem: "bad gzip stream", Err: err}
 		}
 		defer zr.Close()
-		return ReadARPA(ctx, zr, path)
+		zbr := bufio.NewReaderSize(zr, 1<<20)
+		if inner, _ := zbr.Peek(len(binaryMagic)); !bytes.Equal(inner, []byte(binaryMagic)) {
+			return ReadARPA(ctx, zbr, path)
+		}
+		// ReadBinary bounds its allocations by the data's size, which a gzip stream does not tell: read it
+		// whole, refusing an expansion no real model has (binary models compress about 2:1), so that a small
+		// crafted file cannot ask for gigabytes.
+		limit := maxGzipExpansion*st.Size() + 1<<20
+		data, err := io.ReadAll(io.LimitReader(zbr, limit+1))
+		if err != nil {
+			return nil, &FormatError{File: path, Problem: "bad gzip stream", Err: err}
+		}
+		if int64(len(data)) > limit {
+			return nil, &FormatError{File: path, Problem: fmt.Sprintf("gzip stream expands more than %d times", maxGzipExpansion)}
+		}
+		return ReadBinary(bytes.NewReader(data), int64(len(data)), path)
 	default:
 		return ReadARPA(ctx, br, path)
 	}

@@ -2,6 +2,7 @@ package lm
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"math"
@@ -324,6 +325,41 @@ func TestBinaryRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameModel(t, m, back, 1e-6)
+	// Both formats gzip-compressed, as gzip(1) leaves them.
+	for _, tc := range []struct {
+		path string
+		tol  float64
+	}{{path, 0}, {apath, 1e-6}} {
+		raw, err := os.ReadFile(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(raw)
+		zw.Close()
+		gz := tc.path + ".gz"
+		if err := os.WriteFile(gz, z.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(context.Background(), gz)
+		if err != nil {
+			t.Fatalf("%s: %v", gz, err)
+		}
+		sameModel(t, m, got, tc.tol)
+	}
+	// A gzip stream that expands far more than any model refuses to be read whole.
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write([]byte(binaryMagic))
+	zw.Write(make([]byte, 8<<20))
+	zw.Close()
+	bombPath := filepath.Join(dir, "bomb.lm.gz")
+	os.WriteFile(bombPath, bomb.Bytes(), 0o644)
+	var fe *FormatError
+	if _, err := Load(context.Background(), bombPath); !errors.As(err, &fe) || !strings.Contains(err.Error(), "expands") {
+		t.Errorf("gzip bomb: %v", err)
+	}
 }
 
 // TestBinaryCorrupt truncates the file at every length and flips every byte: each must fail with a *FormatError
