@@ -78,7 +78,7 @@ func runSegments(ctx context.Context, r io.Reader, name string, recognize segmen
 	}()
 	add := func(s SpeechSegment, out segmentOutput, err error) error {
 		if err != nil {
-			return fmt.Errorf("transcribe %s at %.2f s: %w", name, s.Start, err)
+			return fmt.Errorf("transcribe%s at %.2f s: %w", inputName(name), s.Start, err)
 		}
 		addOutput(&res, s.Span, out)
 		return nil
@@ -117,7 +117,7 @@ func runSegments(ctx context.Context, r io.Reader, name string, recognize segmen
 	var read int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("transcribe %s: %w", name, err)
+			return res, fmt.Errorf("transcribe%s: %w", inputName(name), err)
 		}
 		n, rerr := in.Read(buf)
 		read += int64(n)
@@ -250,4 +250,12 @@ func joinText(a, b string) string {
 		return a
 	}
 	return strings.Join([]string{a, b}, " ")
+}
+
+// inputName is " NAME" for error messages, or nothing for an unnamed input (Transcribe of a bare reader).
+func inputName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " " + name
 }

@@ -282,7 +282,7 @@ func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name st
 			res.Error = fe.Error()
 			return res, fe // damaged input: the text before the damage, and the file's own error
 		}
-		return res, fmt.Errorf("transcribe %s: %w", name, err)
+		return res, fmt.Errorf("transcribe%s: %w", inputName(name), err)
 	}
 	return res, nil
 }
