@@ -12,10 +12,10 @@
 #   RUN=en-v2 INIT=$HOME/.cache/hark/runs/en-v1-ft/model.hark EXTRA=,$HOME/.cache/hark/synth-v2/train.tsv:1 \
 #     training/train-default.sh --epochs 2 --lr 0.001
 #
-# The next step (started 2026-11-26): a wider network (GRU 3×384, 3.1 M weights; ~1.35× the inference cost) from
-# random weights on the same data, for several sessions:
+# The next step (started 2026-11-26): a wider network (GRU 3×384, 3.0 M weights; ~1.35× the inference cost) from
+# random weights on the same data; started for 6 epochs, cut to 3 (17,997 steps) at step 2925 to fit a session:
 #   RUN=en-v3 EXTRA=,$HOME/.cache/hark/synth-v2/train.tsv:1 training/train-default.sh \
-#     --config training/configs/wide.json --epochs 6
+#     --config training/configs/wide.json --epochs 3
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
