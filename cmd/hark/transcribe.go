@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +51,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	})
-	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv")
+	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv; with -o, several separated by commas (-f srt,vtt,txt)")
 	fs.StringVar(&f.format, "format", "txt", "same as -f")
 	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output")
 	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
@@ -61,14 +62,15 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	format, ferr := hark.ParseFormat(f.format)
+	formats, ferr := parseFormats(f.format)
 	switch {
 	case len(files) == 0:
 		fs.Usage()
 		return errUsage
 	case ferr != nil:
-		fmt.Fprintf(e.stderr, "hark transcribe: %v\n", ferr)
-		return errUsage
+		return usagef(e, "transcribe", "%v", ferr)
+	case len(formats) > 1 && f.outDir == "":
+		return usagef(e, "transcribe", "several formats (-f %s) need -o DIR: standard output takes one", f.format)
 	case f.jobs < 1 || f.threads < 1 || f.nbest < 1 || f.beam < 1:
 		fmt.Fprintln(e.stderr, "hark transcribe: -j, -t, --nbest and --beam must be at least 1")
 		return errUsage
@@ -87,7 +89,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	if f.outDir != "" {
-		if err := checkOutputs(f.outDir, format, files); err != nil {
+		if err := checkOutputs(f.outDir, formats, files); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(f.outDir, 0o755); err != nil {
@@ -98,24 +100,42 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return transcribeFiles(ctx, e, rec, f, format, files)
+	return transcribeFiles(ctx, e, rec, f, formats, files)
+}
+
+// parseFormats parses -f: one format, or several separated by commas, each at most once.
+func parseFormats(s string) ([]hark.Format, error) {
+	var out []hark.Format
+	for _, name := range strings.Split(s, ",") {
+		f, err := hark.ParseFormat(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(out, f) {
+			return nil, fmt.Errorf("format %s given twice", f)
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // checkOutputs refuses, before any work, inputs whose output files under dir would collide (a/x.wav and
 // b/x.wav both give x.wav.txt: the second would replace the first) or would overwrite an input.
-func checkOutputs(dir string, format hark.Format, files []string) error {
+func checkOutputs(dir string, formats []hark.Format, files []string) error {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return fmt.Errorf("-o %s: not a directory", dir)
 	}
 	first := make(map[string]string, len(files))
 	for _, in := range files {
-		out := hark.OutputPath(dir, in, format)
-		if prev, ok := first[out]; ok {
-			return fmt.Errorf("%s and %s would both be written to %s: transcribe them into different -o folders", prev, in, out)
-		}
-		first[out] = in
-		if in != "-" && sameFile(out, files...) {
-			return fmt.Errorf("the output for %s, %s, is one of the inputs", in, out)
+		for _, format := range formats {
+			out := hark.OutputPath(dir, in, format)
+			if prev, ok := first[out]; ok {
+				return fmt.Errorf("%s and %s would both be written to %s: transcribe them into different -o folders", prev, in, out)
+			}
+			first[out] = in
+			if in != "-" && sameFile(out, files...) {
+				return fmt.Errorf("the output for %s, %s, is one of the inputs", in, out)
+			}
 		}
 	}
 	return nil
@@ -157,7 +177,7 @@ type outcome struct {
 
 // transcribeFiles transcribes files on f.jobs workers and writes each result as soon as it and every earlier
 // input are done, so the output is in input order and the same for any -j.
-func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transcribeFlags, format hark.Format, files []string) error {
+func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transcribeFlags, formats []hark.Format, files []string) error {
 	done := make([]chan outcome, len(files))
 	for i := range done {
 		done[i] = make(chan outcome, 1)
@@ -188,7 +208,7 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 	}()
 	defer wg.Wait()
 
-	enc := hark.NewEncoder(e.stdout, format)
+	enc := hark.NewEncoder(e.stdout, formats[0])
 	enc.SetInputs(len(files))
 	failed := 0
 	for i, path := range files {
@@ -207,7 +227,7 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 				continue
 			}
 		}
-		if err := writeOutcome(enc, f.outDir, format, path, o.res); err != nil {
+		if err := writeOutcome(enc, f.outDir, formats, path, o.res); err != nil {
 			failed++
 			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, err))
 		}
@@ -229,12 +249,17 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 	return nil
 }
 
-// writeOutcome writes one result to its own file under dir, or to the shared encoder.
-func writeOutcome(enc *hark.Encoder, dir string, format hark.Format, path string, res hark.Result) error {
+// writeOutcome writes one result to its own files under dir, one per format, or to the shared encoder.
+func writeOutcome(enc *hark.Encoder, dir string, formats []hark.Format, path string, res hark.Result) error {
 	if dir == "" {
 		return enc.Encode(res)
 	}
-	return hark.WriteFile(hark.OutputPath(dir, path, format), format, res)
+	for _, format := range formats {
+		if err := hark.WriteFile(hark.OutputPath(dir, path, format), format, res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errorNaming makes sure an error message names the file it is about.

@@ -202,6 +202,8 @@ func TestTranscribeErrors(t *testing.T) {
 	}{
 		{[]string{}, 2, "usage: hark transcribe"},
 		{[]string{"-f", "doc", fixtureWAV}, 2, "doc"},
+		{[]string{"-f", "srt,vtt", fixtureWAV}, 2, "need -o"},
+		{[]string{"-f", "srt,srt", "-o", dir, fixtureWAV}, 2, "twice"},
 		{[]string{"--lm", "x.lm", "--no-lm", fixtureWAV}, 2, "contradict"},
 		{[]string{"-j", "0", fixtureWAV}, 2, "at least 1"},
 		{[]string{"-", "-"}, 2, "only once"},
@@ -251,6 +253,18 @@ func TestTranscribeOutputFolder(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(out, "trunc.wav.json")); err != nil || !strings.Contains(string(got), `"error": "`) {
 		t.Errorf("damaged file's output does not say it stops early (%v):\n%s", err, got)
+	}
+
+	// Several formats at once, each file exactly what that format alone gives.
+	multi := filepath.Join(dir, "multi")
+	if code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "srt, vtt,txt", "-o", multi, a); code != 0 || stdout != "" {
+		t.Errorf("-f srt,vtt,txt: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, f := range []string{"srt", "vtt", "txt"} {
+		_, want, _ := runHark(t, nil, "transcribe", "-m", model, "-f", f, a)
+		if got, err := os.ReadFile(filepath.Join(multi, "x.wav."+f)); err != nil || string(got) != want {
+			t.Errorf("-f srt,vtt,txt: x.wav.%s = %q (%v), want %q", f, got, err, want)
+		}
 	}
 
 	code, _, stderr = runHark(t, nil, "transcribe", "-m", model, "-o", filepath.Join(dir, "clash"), a, b)
