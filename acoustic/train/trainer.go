@@ -362,6 +362,16 @@ func (t *Trainer) loop(ctx context.Context) (string, error) {
 			}
 		}
 	}
+	// The last steps, taken at the lowest learning rate of the decay, are often the best: score them too when
+	// --eval-every does not divide the run, or they could never become the model kept.
+	if o.EvalEvery > 0 && t.state.Step%o.EvalEvery != 0 {
+		if _, err := t.evaluate(ctx); err != nil {
+			if ctx.Err() != nil {
+				return "interrupted", ctx.Err()
+			}
+			return "", err
+		}
+	}
 	return "finished", nil
 }
 

@@ -567,6 +567,50 @@ func TestResumeFinished(t *testing.T) {
 	}
 }
 
+// TestEvaluatesLastStep: when --eval-every does not divide the run, the weights of the last step are scored too
+// and kept if they are the best (the last steps take the smallest learning rates of the decay).
+func TestEvaluatesLastStep(t *testing.T) {
+	for _, every := range []int{4, 7, 5} {
+		probe := newTestTrainer(t.TempDir(), newFakeNet(6))
+		probe.Dev = nil
+		res, err := probe.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := res.State.Step
+		evals := total / every
+		if total%every != 0 {
+			evals++
+		}
+		dir := t.TempDir()
+		net := newFakeNet(6)
+		net.good = make([]bool, evals)
+		net.good[evals-1] = true // only the last evaluation is perfect
+		tr := newTestTrainer(dir, net)
+		tr.Opt.EvalEvery = every
+		tr.Net = &countingLogProbs{fakeNet: net}
+		if res, err = tr.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var devs []string
+		for _, s := range metricSteps(t, dir) {
+			if strings.HasPrefix(s, "dev:") {
+				devs = append(devs, s)
+			}
+		}
+		if len(devs) != evals || devs[len(devs)-1] != fmt.Sprintf("dev:%d", total) {
+			t.Errorf("every %d, %d steps: dev evaluations %v, want %d ending at step %d", every, total, devs, evals, total)
+		}
+		if res.State.BestStep != total || res.State.BestWER != 0 {
+			t.Errorf("every %d: best WER %v at step %d, want 0 at the last step %d", every, res.State.BestWER, res.State.BestStep, total)
+		}
+		model, err := os.ReadFile(filepath.Join(dir, ModelFile))
+		if want := fmt.Sprintf("model after step %d", total); err != nil || string(model) != want {
+			t.Errorf("every %d: kept model %q, %v; want %q", every, model, err, want)
+		}
+	}
+}
+
 // TestSeveralDevSets: with two dev manifests the log and the card carry each one's scores and the pooled ones.
 func TestSeveralDevSets(t *testing.T) {
 	dir := t.TempDir()
