@@ -16,6 +16,10 @@
 # random weights on the same data; started for 6 epochs, cut to 3 (17,997 steps) at step 2925 to fit a session:
 #   RUN=en-v3 EXTRA=,$HOME/.cache/hark/synth-v2/train.tsv:1 training/train-default.sh \
 #     --config training/configs/wide.json --epochs 3
+#
+# Without on-the-fly augmentation (run en-v5-noaug, 2026-11-26; started for 10 epochs with -t 1 beside a VTLP run,
+# cut to 5 epochs at step 2365 and resumed on both cores; fitted faster, lost with the LM, not shipped):
+#   RUN=en-v5-noaug training/train-default.sh --augment=false --epochs 5
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
