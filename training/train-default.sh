@@ -20,6 +20,10 @@
 # Without on-the-fly augmentation (run en-v5-noaug, 2026-11-26; started for 10 epochs with -t 1 beside a VTLP run,
 # cut to 5 epochs at step 2365 and resumed on both cores; fitted faster, lost with the LM, not shipped):
 #   RUN=en-v5-noaug training/train-default.sh --augment=false --epochs 5
+#
+# Without the added noise only (speed perturbation and SpecAugment kept; started 2026-11-26 at the end of a
+# session, resumes the same way):
+#   RUN=en-v7-nonoise training/train-default.sh --noise 0
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
