@@ -53,6 +53,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() []command {
 	return []command{
+		{"average", "average the weights of models fine-tuned from one start (a model soup)", runAverage},
 		{"lm", "build and tune n-gram language models", runLM},
 		{"eval", "word and character error rates of a model on a manifest", runEval},
 		{"info", "show format, sample rate, channels and duration of audio files", runInfo},

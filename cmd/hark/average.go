@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/harkspeech/hark/acoustic"
+)
+
+func runAverage(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "average", "[-w 1,1,...] -o out.hark MODEL.hark MODEL.hark...")
+	out := fs.String("o", "", "output model `file` (required)")
+	weightList := fs.String("w", "", "comma-separated `weights`, one per model (default: equal); they are scaled to add up to 1")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	var weights []float64
+	if *weightList != "" {
+		for _, s := range strings.Split(*weightList, ",") {
+			w, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return usagef(e, "average", "-w: %q is not a number", s)
+			}
+			weights = append(weights, w)
+		}
+		if len(weights) != fs.NArg() {
+			return usagef(e, "average", "-w has %d weights for %d models", len(weights), fs.NArg())
+		}
+	}
+	if sameFile(*out, fs.Args()...) {
+		return fmt.Errorf("-o %s is one of the input models: choose another output file", *out)
+	}
+	models := make([]*acoustic.Model, 0, fs.NArg())
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := acoustic.LoadFile(path)
+		if err != nil {
+			return err
+		}
+		models = append(models, m)
+	}
+	avg, err := acoustic.Average(models, weights)
+	if err != nil {
+		return err
+	}
+	if err := avg.SaveFile(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "averaged %d models into %s\n", len(models), *out)
+	return nil
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harkspeech/hark/acoustic"
+)
+
+// scaledModel writes the tiny test model with every weight multiplied by k (variances stay positive for k > 0).
+func scaledModel(t *testing.T, k float32) string {
+	t.Helper()
+	m, err := acoustic.LoadFile(tinyModelFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Weights {
+		for i := range w.Data {
+			w.Data[i] *= k
+		}
+	}
+	path := filepath.Join(t.TempDir(), "scaled.hark")
+	if err := m.SaveFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestAverageCommand(t *testing.T) {
+	one, three := scaledModel(t, 1), scaledModel(t, 3)
+	ref, err := acoustic.LoadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		scale float32 // the output is the tiny model times this
+	}{
+		{[]string{one, three}, 2},
+		{[]string{"-w", "1,3", one, three}, 2.5},
+		{[]string{"-w", "1, 0", one, three}, 1},
+	}
+	for _, tt := range tests {
+		out := filepath.Join(t.TempDir(), "avg.hark")
+		code, _, stderr := runHark(t, nil, append([]string{"average", "-o", out}, tt.args...)...)
+		if code != 0 || !strings.Contains(stderr, "averaged 2 models into "+out) {
+			t.Fatalf("%v: exit %d, stderr %s", tt.args, code, stderr)
+		}
+		got, err := acoustic.LoadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range got.Weights {
+			for j, v := range w.Data {
+				if want := tt.scale * ref.Weights[i].Data[j]; math.Abs(float64(v-want)) > 1e-5*(1+math.Abs(float64(want))) {
+					t.Fatalf("%v: %s[%d] = %v, want %v", tt.args, w.Name, j, v, want)
+				}
+			}
+		}
+	}
+}
+
+func TestAverageCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModelFile(t)
+	corrupt := filepath.Join(dir, "corrupt.hark")
+	if err := os.WriteFile(corrupt, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other, err := acoustic.LoadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Features.NumMels, other.Config.NumMels = 40, 40
+	other.Weights, err = mustNewWeights(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPath := filepath.Join(dir, "other.hark")
+	if err := other.SaveFile(otherPath); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.hark")
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{model}, 2, "usage: hark average"},
+		{[]string{"-o", out}, 2, "usage: hark average"},
+		{[]string{"-o", out, "-w", "1,x", model, model}, 2, `-w: "x" is not a number`},
+		{[]string{"-o", out, "-w", "1", model, model}, 2, "-w has 1 weights for 2 models"},
+		{[]string{"-o", out, "-w", "-1,1", model, model}, 1, "weight 1 is -1"},
+		{[]string{"-o", model, model, model}, 1, "is one of the input models"},
+		{[]string{"-o", out, model, corrupt}, 1, corrupt},
+		{[]string{"-o", out, model, filepath.Join(dir, "missing.hark")}, 1, "missing.hark"},
+		{[]string{"-o", out, model, otherPath}, 1, "model 2's network"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runHark(t, nil, append([]string{"average"}, tt.args...)...)
+		if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, tt.code, tt.stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed average left %s behind (%v)", out, err)
+	}
+}
+
+// mustNewWeights gives m fresh weights for its (changed) configuration.
+func mustNewWeights(m *acoustic.Model) ([]acoustic.Tensor, error) {
+	fresh, err := acoustic.NewModel(m.Config, m.Vocabulary, m.Features, 3)
+	if err != nil {
+		return nil, err
+	}
+	return fresh.Weights, nil
+}
