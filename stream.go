@@ -28,8 +28,8 @@ type Stream struct {
 	feats *features.Stream
 	norm  *runningNorm // nil unless the model's features are normalised per utterance
 	ac    *acoustic.Stream
-	dec   *decoder.Stream // nil: greedy decoding
-	lp    [][]float32     // greedy decoding: the utterance's log-probabilities so far
+	dec   *decoder.Stream       // nil: greedy decoding
+	greed *decoder.GreedyStream // greedy decoding: the utterance so far
 	n     int64           // samples of the current utterance
 	start float64         // the current utterance's start, seconds from the Stream's first sample
 	err   error           // sticky: the first error of the utterance
@@ -53,13 +53,16 @@ func (r *Recognizer) NewStream() (*Stream, error) {
 // stream cannot fail later; if it did, the error is kept for the next Accept.
 func (s *Stream) reset() error {
 	ac, err := s.r.model.NewStream()
-	s.ac, s.lp, s.n, s.err = ac, nil, 0, err
+	s.ac, s.n, s.err = ac, 0, err
 	if err != nil {
 		return err
 	}
 	s.feats.Reset()
 	if s.r.dec != nil {
 		s.dec = s.r.dec.NewStream()
+	} else if s.greed, err = decoder.NewGreedyStream(s.r.vocab, s.r.frame); err != nil {
+		s.err = err
+		return err
 	}
 	if s.r.model.Features.Normalize {
 		s.norm = newRunningNorm(s.r.model.Features.NumMels, normWarmup)
@@ -98,11 +101,13 @@ func (s *Stream) toDecoder(lp *acoustic.Matrix) error {
 	if lp.Rows == 0 {
 		return nil
 	}
+	var err error
 	if s.dec == nil {
-		s.lp = append(s.lp, rows(lp)...)
-		return nil
+		err = s.greed.Accept(rows(lp))
+	} else {
+		err = s.dec.Accept(rows(lp))
 	}
-	if err := s.dec.Accept(rows(lp)); err != nil {
+	if err != nil {
 		return fmt.Errorf("hark: stream: %w", err)
 	}
 	return nil
@@ -121,8 +126,8 @@ func (s *Stream) PartialResult() Result {
 	var out segmentOutput
 	if s.dec != nil {
 		out = fromHypotheses([]decoder.Hypothesis{s.dec.Partial()}, 1)
-	} else if h, err := decoder.Greedy(s.r.vocab, s.lp, s.r.frame); err == nil {
-		out = fromHypotheses([]decoder.Hypothesis{h}, 1)
+	} else if s.greed != nil {
+		out = fromHypotheses([]decoder.Hypothesis{s.greed.Hypothesis()}, 1)
 	}
 	res := Result{Duration: s.Elapsed()}
 	addOutput(&res, Span{s.start, s.start + res.Duration}, out)
@@ -158,8 +163,8 @@ func (s *Stream) Final() Result {
 	var out segmentOutput
 	if s.dec != nil {
 		out = fromHypotheses(s.dec.Final().Hypotheses, s.r.nbest)
-	} else if h, err := decoder.Greedy(s.r.vocab, s.lp, s.r.frame); err == nil {
-		out = fromHypotheses([]decoder.Hypothesis{h}, 1)
+	} else if s.greed != nil {
+		out = fromHypotheses([]decoder.Hypothesis{s.greed.Hypothesis()}, 1)
 	}
 	res := Result{Duration: s.Elapsed()}
 	addOutput(&res, Span{s.start, s.start + res.Duration}, out)

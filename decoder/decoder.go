@@ -285,60 +285,106 @@ func (d *Decoder) DecodeFlat(ctx context.Context, data []float32, frames int) (R
 // hypothesis's Acoustic and Score are the log-probability of that single best path; word confidences are the lowest
 // peak posterior of the word's symbols.
 func Greedy(vocab Vocabulary, logProbs [][]float32, frameDuration float64) (Hypothesis, error) {
-	if err := vocab.Validate(); err != nil {
+	g, err := NewGreedyStream(vocab, frameDuration)
+	if err != nil {
 		return Hypothesis{}, err
 	}
-	var h Hypothesis
-	var cur strings.Builder
-	var w Word
-	prev := -1
-	peak, wordMin := 0.0, 1.0 // peak posterior of the current symbol; lowest peak of the word's earlier symbols
-	endWord := func() {
-		if cur.Len() > 0 {
-			w.Text = cur.String()
-			w.Confidence = math.Min(wordMin, peak)
-			h.Words = append(h.Words, w)
-			cur.Reset()
+	if err := g.Accept(logProbs); err != nil {
+		return Hypothesis{}, err
+	}
+	return g.Hypothesis(), nil
+}
+
+// GreedyStream is Greedy over frames that arrive in pieces: each frame is looked at once, so a live stream's
+// partial results cost only the new frames and the words so far, however long the utterance has run.
+type GreedyStream struct {
+	vocab   Vocabulary
+	frame   float64
+	t       int // frames accepted
+	words   []Word
+	acc     float64 // log-probability of the best path so far
+	cur     strings.Builder
+	w       Word    // the word being spelled, when cur is not empty
+	prev    int     // the previous frame's best symbol (-1 before the first frame)
+	peak    float64 // peak posterior of the current symbol
+	wordMin float64 // lowest peak of the current word's earlier symbols
+}
+
+// NewGreedyStream starts a greedy decoding; frameDuration is the seconds per frame, for word times.
+func NewGreedyStream(vocab Vocabulary, frameDuration float64) (*GreedyStream, error) {
+	if err := vocab.Validate(); err != nil {
+		return nil, err
+	}
+	return &GreedyStream{vocab: vocab, frame: frameDuration, prev: -1, wordMin: 1}, nil
+}
+
+// Accept decodes more frames. A frame of the wrong width is an error and nothing of that call is kept.
+func (g *GreedyStream) Accept(logProbs [][]float32) error {
+	for i, row := range logProbs {
+		if len(row) != len(g.vocab.Symbols) {
+			return fmt.Errorf("decoder: frame %d has %d values, want %d", g.t+i, len(row), len(g.vocab.Symbols))
 		}
 	}
-	for t, row := range logProbs {
-		if len(row) != len(vocab.Symbols) {
-			return Hypothesis{}, fmt.Errorf("decoder: frame %d has %d values, want %d", t, len(row), len(vocab.Symbols))
-		}
-		best := 0
-		for v := range row {
-			if row[v] > row[best] {
-				best = v
-			}
-		}
-		h.Acoustic += float64(row[best])
-		p := math.Min(1, math.Exp(float64(row[best])))
-		switch {
-		case best == vocab.Blank:
-		case best == vocab.Space:
-			endWord()
-		case best == prev:
-			w.End = float64(t+1) * frameDuration
-			peak = math.Max(peak, p)
-		default:
-			if cur.Len() == 0 {
-				w = Word{Start: float64(t) * frameDuration}
-				wordMin = 1
-			} else {
-				wordMin = math.Min(wordMin, peak)
-			}
-			peak = p
-			w.End = float64(t+1) * frameDuration
-			cur.WriteString(vocab.Symbols[best])
-		}
-		prev = best
+	for _, row := range logProbs {
+		g.step(row)
 	}
-	endWord()
+	return nil
+}
+
+func (g *GreedyStream) step(row []float32) {
+	best := 0
+	for v := range row {
+		if row[v] > row[best] {
+			best = v
+		}
+	}
+	g.acc += float64(row[best])
+	p := math.Min(1, math.Exp(float64(row[best])))
+	t := g.t
+	g.t++
+	switch {
+	case best == g.vocab.Blank:
+	case best == g.vocab.Space:
+		if g.cur.Len() > 0 {
+			g.words = append(g.words, g.pending())
+			g.cur.Reset()
+		}
+	case best == g.prev:
+		g.w.End = float64(t+1) * g.frame
+		g.peak = math.Max(g.peak, p)
+	default:
+		if g.cur.Len() == 0 {
+			g.w = Word{Start: float64(t) * g.frame}
+			g.wordMin = 1
+		} else {
+			g.wordMin = math.Min(g.wordMin, g.peak)
+		}
+		g.peak = p
+		g.w.End = float64(t+1) * g.frame
+		g.cur.WriteString(g.vocab.Symbols[best])
+	}
+	g.prev = best
+}
+
+// pending is the word being spelled, as it stands now.
+func (g *GreedyStream) pending() Word {
+	w := g.w
+	w.Text = g.cur.String()
+	w.Confidence = math.Min(g.wordMin, g.peak)
+	return w
+}
+
+// Hypothesis returns the text of the frames so far, as if they were all there is (a word being spelled counts
+// as ended). The stream goes on accepting frames.
+func (g *GreedyStream) Hypothesis() Hypothesis {
+	h := Hypothesis{Words: append([]Word(nil), g.words...), Acoustic: g.acc, Score: g.acc}
+	if g.cur.Len() > 0 {
+		h.Words = append(h.Words, g.pending())
+	}
 	texts := make([]string, len(h.Words))
 	for i, w := range h.Words {
 		texts[i] = w.Text
 	}
 	h.Text = strings.Join(texts, " ")
-	h.Score = h.Acoustic
-	return h, nil
+	return h
 }
