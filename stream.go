@@ -30,9 +30,9 @@ type Stream struct {
 	ac    *acoustic.Stream
 	dec   *decoder.Stream       // nil: greedy decoding
 	greed *decoder.GreedyStream // greedy decoding: the utterance so far
-	n     int64           // samples of the current utterance
-	start float64         // the current utterance's start, seconds from the Stream's first sample
-	err   error           // sticky: the first error of the utterance
+	n     int64                 // samples of the current utterance
+	start float64               // the current utterance's start, seconds from the Stream's first sample
+	err   error                 // sticky: the first error of the utterance
 }
 
 // NewStream starts a streaming recognition.
