@@ -31,6 +31,7 @@ type Options struct {
 
 	EvalEvery       int           // steps between dev evaluations; 0 evaluates at the end of every epoch
 	Patience        int           // evaluations without a better dev WER before stopping; 0 never stops early
+	KeepEvaluated   bool          // also save the weights of every evaluation (EvaluatedModelFile), for averaging
 	CheckpointEvery time.Duration // default 10 minutes
 	MaxDuration     time.Duration // training time of this run before it checkpoints and stops; 0 = no limit
 	LogEvery        int           // steps per metrics-log line (default 10)
@@ -68,6 +69,10 @@ const (
 	LossPlotFile   = "loss.png"
 	WERPlotFile    = "wer.png"
 )
+
+// EvaluatedModelFile names the model saved at an evaluation when Options.KeepEvaluated is set: the last few of a
+// run, averaged with acoustic.Average, often beat the best single one.
+func EvaluatedModelFile(step int) string { return fmt.Sprintf("model-step%07d.hark", step) }
 
 // Trainer runs the training loop: batches from Train through Net, Adam updates, dev evaluation, early stopping,
 // checkpoints, the metrics log, curves and the model card.
@@ -239,7 +244,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	if t.Dev == nil || !t.state.HasBest {
 		// Without dev scores the latest weights are the model.
-		if merr := t.saveModel(); merr != nil {
+		if merr := t.saveModel(ModelFile); merr != nil {
 			return Result{State: t.state, Reason: reason}, errors.Join(err, merr)
 		}
 	}
@@ -427,12 +432,12 @@ func (t *Trainer) checkpoint() error {
 	return WriteCheckpoint(filepath.Join(t.Opt.OutDir, CheckpointFile), ck)
 }
 
-func (t *Trainer) saveModel() error {
+func (t *Trainer) saveModel(name string) error {
 	save := t.SaveModel
 	if save == nil {
 		save = func(w io.Writer) error { return t.Net.Model().Save(w) }
 	}
-	return writeFileAtomic(filepath.Join(t.Opt.OutDir, ModelFile), save)
+	return writeFileAtomic(filepath.Join(t.Opt.OutDir, name), save)
 }
 
 // evaluate scores the dev set with greedy decoding, keeps the best model and says whether to stop early.
@@ -449,11 +454,16 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 		rec.Sets = sets
 	}
 	t.appendRecord(rec)
+	if t.Opt.KeepEvaluated {
+		if err := t.saveModel(EvaluatedModelFile(t.state.Step)); err != nil {
+			return false, err
+		}
+	}
 	s := &t.state
 	if !s.HasBest || wer < s.BestWER || (wer == s.BestWER && cer < s.BestCER) {
 		s.HasBest, s.BestWER, s.BestCER, s.BestStep, s.BadEvals = true, wer, cer, s.Step, 0
 		s.BestSets = rec.Sets
-		if err := t.saveModel(); err != nil {
+		if err := t.saveModel(ModelFile); err != nil {
 			return false, err
 		}
 		t.prog.log(fmt.Sprintf("step %d: dev WER %.2f%% CER %.2f%% (best, model saved)", s.Step, 100*wer, 100*cer))

@@ -611,6 +611,45 @@ func TestEvaluatesLastStep(t *testing.T) {
 	}
 }
 
+// TestKeepEvaluated: every evaluation's weights are saved under their step, the best one's as the model too.
+func TestKeepEvaluated(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		dir := t.TempDir()
+		net := newFakeNet(6)
+		net.good = []bool{false, true, false}
+		tr := newTestTrainer(dir, net)
+		tr.Opt.EvalEvery, tr.Opt.KeepEvaluated = 5, keep
+		tr.Net = &countingLogProbs{fakeNet: net} // the dev set is 3 batches: one evaluation each 3 calls
+		res, err := tr.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []int
+		for _, s := range metricSteps(t, dir) {
+			var step int
+			if _, err := fmt.Sscanf(s, "dev:%d", &step); err == nil {
+				steps = append(steps, step)
+			}
+		}
+		if len(steps) < 3 {
+			t.Fatalf("only %d evaluations: %v", len(steps), steps)
+		}
+		for _, step := range steps {
+			got, err := os.ReadFile(filepath.Join(dir, EvaluatedModelFile(step)))
+			switch {
+			case !keep && err == nil:
+				t.Errorf("without KeepEvaluated, %s was written", EvaluatedModelFile(step))
+			case keep && (err != nil || string(got) != fmt.Sprintf("model after step %d", step)):
+				t.Errorf("%s: %q, %v", EvaluatedModelFile(step), got, err)
+			}
+		}
+		if model, err := os.ReadFile(filepath.Join(dir, ModelFile)); err != nil || string(model) != fmt.Sprintf("model after step %d", steps[1]) ||
+			res.State.BestStep != steps[1] {
+			t.Errorf("keep %v: kept model %q (best step %d), want the second evaluation's, step %d", keep, model, res.State.BestStep, steps[1])
+		}
+	}
+}
+
 // TestSeveralDevSets: with two dev manifests the log and the card carry each one's scores and the pooled ones.
 func TestSeveralDevSets(t *testing.T) {
 	dir := t.TempDir()

@@ -81,6 +81,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	ckptEvery := fs.Duration("checkpoint-every", 10*time.Minute, "time between checkpoints")
 	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations; 0 = after every epoch")
 	patience := fs.Int("patience", 8, "stop after this many dev evaluations without a better WER; 0 = never")
+	keepEvaluated := fs.Bool("keep-evaluated", false, "also save the weights of every dev evaluation as model-stepNNNNNNN.hark in --out (8.7 MB each for the default network), to average the last few with hark average")
 	seed := fs.Uint64("seed", 1, "seed for initial weights, data order and augmentation")
 	threads := fs.Int("t", runtime.NumCPU(), "threads: each takes a share of every batch")
 	buckets := fs.Int("buckets", 8, "padded lengths to bucket utterances by")
@@ -276,7 +277,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	opt := train.Options{
 		Epochs: *epochs, BatchSize: *batch, Buckets: *buckets, SortaGrad: !*noSorta,
 		Schedule: schedule,
-		Clip:     *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience,
+		Clip:     *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience, KeepEvaluated: *keepEvaluated,
 		CheckpointEvery: *ckptEvery, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)),
 		OutDir: *out, Seed: *seed, Workers: *workers,
 	}
