@@ -278,19 +278,51 @@ func (r *Recognizer) Recognize(ctx context.Context, samples []float32) (Result, 
 	return res, nil
 }
 
+// LogProbs is the first half of Recognize: the acoustic model's output for samples (16 kHz mono), one row per
+// output frame (FrameDuration seconds), natural-log posteriors over Model().Vocabulary. Decode is the second half.
+// Together they let a caller keep, inspect or combine the model's output (hark eval --dump saves it) without
+// running the network twice. Audio shorter than one feature frame gives a matrix of no rows.
+func (r *Recognizer) LogProbs(ctx context.Context, samples []float32) (*acoustic.Matrix, error) {
+	feats := r.ext.Compute(samples)
+	if feats.Rows == 0 {
+		return &acoustic.Matrix{Cols: r.model.Vocabulary.Size()}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.model.ForwardContext(ctx, feats)
+}
+
+// Decode turns LogProbs' output into text with this Recognizer's decoder (greedy, or beam search with its LM,
+// hot words and n-best), exactly as Recognize does. Word times count from the first frame; Duration is the
+// frames' length.
+func (r *Recognizer) Decode(ctx context.Context, lp *acoustic.Matrix) (Result, error) {
+	if lp == nil || lp.Cols != r.model.Vocabulary.Size() || lp.Rows < 0 || len(lp.Data) != lp.Rows*lp.Cols {
+		return Result{}, errors.New("hark: Decode: the matrix is not this model's output")
+	}
+	res := Result{Duration: float64(lp.Rows) * r.frame}
+	out, err := r.decodeFrames(ctx, lp)
+	if err != nil {
+		return res, err
+	}
+	addOutput(&res, Span{0, res.Duration}, out)
+	return res, nil
+}
+
 // recognizeSegment is the batch path: features (normalised per utterance if the model's feature config says
 // so), the whole forward, and the decoder.
 func (r *Recognizer) recognizeSegment(ctx context.Context, samples []float32) (segmentOutput, error) {
-	feats := r.ext.Compute(samples)
-	if feats.Rows == 0 {
-		return segmentOutput{}, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return segmentOutput{}, err
-	}
-	lp, err := r.model.ForwardContext(ctx, feats)
+	lp, err := r.LogProbs(ctx, samples)
 	if err != nil {
 		return segmentOutput{}, err
+	}
+	return r.decodeFrames(ctx, lp)
+}
+
+// decodeFrames is decode that gives no text for no frames.
+func (r *Recognizer) decodeFrames(ctx context.Context, lp *acoustic.Matrix) (segmentOutput, error) {
+	if lp.Rows == 0 {
+		return segmentOutput{}, nil
 	}
 	return r.decode(ctx, lp)
 }

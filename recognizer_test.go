@@ -721,3 +721,62 @@ func TestNonFiniteSamples(t *testing.T) {
 		}
 	}
 }
+
+// LogProbs then Decode is Recognize in two halves, for every decoder; LogProbs is the model's Forward output.
+func TestLogProbsThenDecode(t *testing.T) {
+	ctx := context.Background()
+	x := loadSample(t)
+	m := tinyModel(t)
+	ext, err := features.New(m.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Forward(ext.Compute(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range decoderModes(t) {
+		r := mustRecognizer(t, m, append(mode.opts, WithNBest(1+len(mode.opts)/2))...)
+		lp, err := r.LogProbs(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(lp, want) {
+			t.Fatalf("%s: LogProbs differs from the model's Forward", mode.name)
+		}
+		got, err := r.Decode(ctx, lp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := r.Recognize(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same frames through the same decoder: the same words, times and confidences to the bit. Only the
+		// duration differs (the frames' against the samples').
+		if got.Text == "" || got.Text != whole.Text || !reflect.DeepEqual(got.Words, whole.Words) ||
+			!reflect.DeepEqual(got.Alternatives, whole.Alternatives) {
+			t.Errorf("%s: Decode(LogProbs) = %q, Recognize = %q", mode.name, got.Text, whole.Text)
+		}
+		if frames := float64(lp.Rows) * r.FrameDuration(); got.Duration != frames {
+			t.Errorf("%s: Duration %v, want the frames' %v", mode.name, got.Duration, frames)
+		}
+	}
+
+	r := mustRecognizer(t, m, WithGreedy())
+	if lp, err := r.LogProbs(ctx, make([]float32, 100)); err != nil || lp.Rows != 0 || lp.Cols != m.Vocabulary.Size() {
+		t.Errorf("too short for a frame: %+v, %v", lp, err)
+	} else if res, err := r.Decode(ctx, lp); err != nil || res.Text != "" || len(res.Segments) != 0 {
+		t.Errorf("no frames decoded to %+v, %v", res, err)
+	}
+	for _, bad := range []*acoustic.Matrix{nil, {Rows: 1, Cols: 5, Data: make([]float32, 5)}, {Rows: 2, Cols: m.Vocabulary.Size(), Data: make([]float32, 3)}} {
+		if _, err := r.Decode(ctx, bad); err == nil {
+			t.Errorf("Decode accepted %+v", bad)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := r.LogProbs(cancelled, x); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled LogProbs: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/corpus"
 	"github.com/harkspeech/hark/metrics"
@@ -41,6 +42,7 @@ type evalResult struct {
 	cpu     float64 // CPU seconds of the same, on the worker's thread
 	missing bool    // --hyp: the file had no hypothesis for this utterance
 	err     error
+	dumpErr error // --dump: why the utterance's log-probabilities were not saved
 }
 
 // evalCounts are pooled error counts as --json prints them.
@@ -173,11 +175,17 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		s.Model, s.Decoder, s.Threads = f.modelName(), f.decoding(), f.threads
-		if results, err = recognizeAll(ctx, rec, utts, f.threads); err != nil {
+		var d *devSetDump
+		if *dump != "" {
+			if d, err = startDump(*dump, rec.Model().Vocabulary); err != nil {
+				return err
+			}
+		}
+		if results, err = recognizeAll(ctx, rec, utts, f.threads, d); err != nil {
 			return err
 		}
-		if *dump != "" {
-			n, err := dumpDevSet(ctx, e.stderr, rec, utts, *dump, f.threads)
+		if d != nil {
+			n, err := d.finish(e.stderr, utts, results)
 			if err != nil {
 				return err
 			}
@@ -268,8 +276,9 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	return err
 }
 
-// recognizeAll recognises every utterance on threads workers, results in manifest order.
-func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int) ([]evalResult, error) {
+// recognizeAll recognises every utterance on threads workers, results in manifest order. With d, each
+// utterance's log-probabilities are saved too, from the same forward pass.
+func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int, d *devSetDump) ([]evalResult, error) {
 	results := make([]evalResult, len(utts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -282,7 +291,7 @@ func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utter
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			for i := range jobs {
-				results[i] = recognizeOne(ctx, rec, utts[i])
+				results[i] = recognizeOne(ctx, rec, utts[i], i, d)
 			}
 		}()
 	}
@@ -301,22 +310,35 @@ feed:
 
 // recognizeOne recognises one utterance, whole (no VAD), and scores it. The clocks run from the decoded samples
 // to the text, so audio decoding (MP3 is slow) is not counted in the RTF.
-func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance) evalResult {
+func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance, i int, d *devSetDump) evalResult {
 	samples, _, err := audio.Load(u.Path)
 	if err != nil {
-		return evalResult{err: err}
+		return evalResult{err: err, dumpErr: err}
 	}
 	cpu0, _ := threadCPUSeconds()
 	start := time.Now()
-	res, err := rec.Recognize(ctx, samples)
+	var text string
+	var lp *acoustic.Matrix
+	if d == nil {
+		var res hark.Result
+		res, err = rec.Recognize(ctx, samples)
+		text = res.Text
+	} else if lp, err = rec.LogProbs(ctx, samples); err == nil {
+		var res hark.Result
+		res, err = rec.Decode(ctx, lp)
+		text = res.Text
+	}
 	busy := time.Since(start).Seconds()
 	cpu1, _ := threadCPUSeconds()
 	if err != nil {
-		return evalResult{err: err}
+		return evalResult{err: err, dumpErr: err}
 	}
-	r := score(u.Text, res.Text)
+	r := score(u.Text, text)
 	r.audio = float64(len(samples)) / audio.SampleRate
 	r.busy, r.cpu = busy, cpu1-cpu0
+	if d != nil {
+		r.dumpErr = d.save(i, u.Path, lp)
+	}
 	return r
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,112 +8,49 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
-	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
-	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/corpus"
 	"github.com/harkspeech/hark/decoder"
-	"github.com/harkspeech/hark/features"
 	"github.com/harkspeech/hark/internal/atomicfile"
 )
 
-// dumpDevSet writes the acoustic model's log-probabilities for utts into dir as a decoder dev set (the folder
-// that `hark lm tune` and decoder.LoadDevSet read):
+// devSetDump writes the acoustic model's log-probabilities for a manifest's utterances into a folder, as a decoder
+// dev set (the folder that `hark lm tune` and decoder.LoadDevSet read):
 //
-//	dir/NNNNN_NAME.npy  float32 frames × symbols, the output of rec.Model().Forward on the same features that
-//	                    Recognize computes; NNNNN is the utterance's 0-based position among the manifest's usable
-//	                    utterances (5 digits or more) and NAME its file name without extension, with every
-//	                    character outside [A-Za-z0-9._-] replaced by _ (the position keeps IDs unique)
+//	dir/NNNNN_NAME.npy  float32 frames × symbols, Recognizer.LogProbs of the utterance (what Recognize decodes);
+//	                    NNNNN is the utterance's 0-based position among the manifest's usable utterances (5
+//	                    digits or more) and NAME its file name without extension, with every character outside
+//	                    [A-Za-z0-9._-] replaced by _ (the position keeps IDs unique)
 //	dir/refs.tsv        ID<TAB>reference transcript, in manifest order
 //	dir/vocab.txt       the model's symbols in output order, <blank> and <space> spelled so
 //
 // Every file is written atomically. refs.tsv is removed first and written last, so a dump cut short never
-// loads as a complete dev set. Utterances whose audio cannot be read, or that are too short for one feature
-// frame, are named on stderr and left out; the returned count says how many were written.
-func dumpDevSet(ctx context.Context, stderr io.Writer, rec *hark.Recognizer, utts []corpus.Utterance, dir string, threads int) (int, error) {
-	m := rec.Model()
-	ext, err := features.New(m.Features)
-	if err != nil {
-		return 0, fmt.Errorf("dump: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, fmt.Errorf("dump: %w", err)
-	}
-	refsPath := filepath.Join(dir, "refs.tsv")
-	if err := os.Remove(refsPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return 0, fmt.Errorf("dump: %w", err)
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "vocab.txt"), []byte(vocabText(m.Vocabulary)), 0o644); err != nil {
-		return 0, fmt.Errorf("dump: %w", err)
-	}
-
-	ids := make([]string, len(utts))
-	errs := make([]error, len(utts))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range max(1, min(threads, len(utts))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				ids[i] = dumpID(i, utts[i].Path)
-				errs[i] = dumpOne(m, ext, utts[i].Path, filepath.Join(dir, ids[i]+".npy"))
-			}
-		}()
-	}
-feed:
-	for i := range utts {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-
-	var refs strings.Builder
-	n := 0
-	for i, u := range utts {
-		if errs[i] != nil {
-			fmt.Fprintf(stderr, "hark eval: dump: left out %s\n", errorNaming(u.Path, errs[i]))
-			continue
-		}
-		fmt.Fprintf(&refs, "%s\t%s\n", ids[i], u.Text)
-		n++
-	}
-	if n == 0 {
-		return 0, errors.New("dump: no utterance could be dumped")
-	}
-	if err := atomicfile.WriteBytes(refsPath, []byte(refs.String()), 0o644); err != nil {
-		return 0, fmt.Errorf("dump: %w", err)
-	}
-	return n, nil
+// loads as a complete dev set. Utterances whose audio cannot be read, or that are too short for one output
+// frame, are named on stderr and left out.
+type devSetDump struct {
+	dir string
 }
 
-// errTooShort marks audio shorter than one feature frame: it has no model output to save.
-var errTooShort = errors.New("too short for one feature frame")
+// startDump prepares dir: vocab.txt written, an old refs.tsv removed.
+func startDump(dir string, vocab acoustic.Vocabulary) (*devSetDump, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "refs.tsv")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "vocab.txt"), []byte(vocabText(vocab)), 0o644); err != nil {
+		return nil, fmt.Errorf("dump: %w", err)
+	}
+	return &devSetDump{dir: dir}, nil
+}
 
-// dumpOne computes one utterance's log-probabilities the way Recognizer.Recognize does (features normalised
-// per utterance if the model says so, then the whole forward pass) and saves them as .npy.
-func dumpOne(m *acoustic.Model, ext *features.Extractor, in, out string) error {
-	samples, _, err := audio.Load(in)
-	if err != nil {
-		return err
-	}
-	feats := ext.Compute(samples)
-	if feats.Rows == 0 {
-		return errTooShort
-	}
-	lp, err := m.Forward(feats)
-	if err != nil {
-		return err
-	}
+// errTooShort marks audio shorter than one output frame: it has no model output to save.
+var errTooShort = errors.New("too short for one output frame")
+
+// save writes utterance i's log-probabilities. It is safe for concurrent use (each utterance has its own file).
+func (d *devSetDump) save(i int, path string, lp *acoustic.Matrix) error {
 	if lp.Rows == 0 {
 		return errTooShort
 	}
@@ -122,7 +58,29 @@ func dumpOne(m *acoustic.Model, ext *features.Extractor, in, out string) error {
 	for t := range rows {
 		rows[t] = lp.Row(t)
 	}
+	out := filepath.Join(d.dir, dumpID(i, path)+".npy")
 	return atomicfile.Write(out, func(w io.Writer) error { return decoder.WriteNPY(w, rows) }, 0o644)
+}
+
+// finish writes refs.tsv for the utterances saved, names the others on stderr and returns how many were saved.
+func (d *devSetDump) finish(stderr io.Writer, utts []corpus.Utterance, results []evalResult) (int, error) {
+	var refs strings.Builder
+	n := 0
+	for i, u := range utts {
+		if err := results[i].dumpErr; err != nil {
+			fmt.Fprintf(stderr, "hark eval: dump: left out %s\n", errorNaming(u.Path, err))
+			continue
+		}
+		fmt.Fprintf(&refs, "%s\t%s\n", dumpID(i, u.Path), u.Text)
+		n++
+	}
+	if n == 0 {
+		return 0, errors.New("dump: no utterance could be dumped")
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(d.dir, "refs.tsv"), []byte(refs.String()), 0o644); err != nil {
+		return 0, fmt.Errorf("dump: %w", err)
+	}
+	return n, nil
 }
 
 // dumpID names utterance i of a manifest in a dump: its position, then its sanitised file name.
