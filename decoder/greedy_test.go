@@ -107,3 +107,46 @@ func TestGreedyStreamRejectsBadFrames(t *testing.T) {
 		t.Errorf("after a rejected call the text is %q, want %q", h.Text, "a")
 	}
 }
+
+// BenchmarkGreedyPartials is a live stream's greedy decoding of a 20 s utterance (667 frames of 30 ms) with a
+// partial result after every 90 ms chunk: "redecode" runs Greedy over every frame so far at each partial (what
+// hark.Stream did before GreedyStream), "stream" accepts the new frames and asks for the hypothesis.
+//
+//	go test -run '^$' -bench GreedyPartials ./decoder
+func BenchmarkGreedyPartials(b *testing.B) {
+	v := DefaultVocabulary()
+	rng := rand.New(rand.NewPCG(3, 4))
+	lp := make([][]float32, 667)
+	script := []int{v.Blank, v.Blank, v.Blank, v.Space, 3, 4, 5, 6, 7}
+	for i := range lp {
+		lp[i] = make([]float32, len(v.Symbols))
+		for j := range lp[i] {
+			lp[i][j] = float32(math.Log(rng.Float64() * 0.05))
+		}
+		lp[i][script[rng.IntN(len(script))]] = -0.1
+	}
+	const chunk = 3
+	b.Run("redecode", func(b *testing.B) {
+		for b.Loop() {
+			for end := chunk; end <= len(lp); end += chunk {
+				if _, err := Greedy(v, lp[:end], 0.03); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("stream", func(b *testing.B) {
+		for b.Loop() {
+			g, err := NewGreedyStream(v, 0.03)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for start := 0; start+chunk <= len(lp); start += chunk {
+				if err := g.Accept(lp[start : start+chunk]); err != nil {
+					b.Fatal(err)
+				}
+				g.Hypothesis()
+			}
+		}
+	})
+}
