@@ -90,6 +90,10 @@ type evalSummary struct {
 	CPURTF    float64 `json:"cpu_rtf,omitempty"`
 	Threads   int     `json:"threads,omitempty"`
 	PeakRSSMB float64 `json:"peak_rss_mb,omitempty"`
+	// Sets are the summaries of each manifest when --manifest names several; the fields above pool them.
+	Sets []evalSummary `json:"sets,omitempty"`
+
+	busy, cpu float64 // the sums behind RTF and CPURTF
 }
 
 // runEval scores a model, or a file of hypotheses, against a manifest's transcripts:
@@ -101,12 +105,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "eval", "--manifest MANIFEST [-m MODEL | --hyp FILE] [flags]")
 	var f evalFlags
 	f.register(fs, hark.DefaultBeam)
-	fs.StringVar(&f.manifest, "manifest", "", "`manifest` to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required)")
+	fs.StringVar(&f.manifest, "manifest", "", "`manifest` to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required); several, comma-separated, are scored each and pooled")
 	fs.StringVar(&f.hyp, "hyp", "", "score the hypotheses in `file` (PATH<TAB>TEXT lines) instead of running a model")
 	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
-	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances")
+	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances of each manifest")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
 	dump := fs.String("dump", "", "also save the model's log-probabilities as a decoder dev set in `folder` (refs.tsv, ID.npy, vocab.txt) for hark lm tune")
 	if err := parseFlags(fs, args); err != nil {
@@ -139,26 +143,37 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	all, rep, err := corpus.ReadManifest(f.manifest, corpus.Options{Strict: f.strict})
-	for _, p := range rep.Problems {
-		fmt.Fprintf(e.stderr, "hark eval: skipped: %v\n", p)
+	manifests := strings.Split(f.manifest, ",")
+	if len(manifests) > 1 && f.hyp != "" {
+		return usage("--hyp scores one manifest: give --manifest a single file")
 	}
-	if more := rep.Skipped - len(rep.Problems); more > 0 {
-		fmt.Fprintf(e.stderr, "hark eval: skipped %d more bad lines of %s\n", more, f.manifest)
-	}
-	if err != nil {
-		return namingFile(f.manifest, err)
-	}
-	utts := all
-	if f.limit > 0 && f.limit < len(utts) {
-		utts = utts[:f.limit]
+	var sets []evalSet
+	var utts []corpus.Utterance // every set's, in order
+	for _, path := range manifests {
+		all, rep, err := corpus.ReadManifest(path, corpus.Options{Strict: f.strict})
+		for _, p := range rep.Problems {
+			fmt.Fprintf(e.stderr, "hark eval: skipped: %v\n", p)
+		}
+		if more := rep.Skipped - len(rep.Problems); more > 0 {
+			fmt.Fprintf(e.stderr, "hark eval: skipped %d more bad lines of %s\n", more, path)
+		}
+		if err != nil {
+			return namingFile(path, err)
+		}
+		set := evalSet{manifest: path, all: all, utts: all, skipped: rep.Skipped}
+		if f.limit > 0 && f.limit < len(all) {
+			set.utts = all[:f.limit]
+		}
+		sets = append(sets, set)
+		utts = append(utts, set.utts...)
 	}
 
-	s := evalSummary{Manifest: f.manifest, Skipped: rep.Skipped}
+	var info evalSummary // what every summary shares: the model, or the hypotheses
 	var results []evalResult
 	if f.hyp != "" {
-		s.Hypotheses = f.hyp
-		if results, err = scoreHypotheses(e.stderr, f.hyp, f.manifest, all, len(utts)); err != nil {
+		info.Hypotheses = f.hyp
+		var err error
+		if results, err = scoreHypotheses(e.stderr, f.hyp, f.manifest, sets[0].all, len(utts)); err != nil {
 			return err
 		}
 	} else {
@@ -174,7 +189,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		s.Model, s.Decoder, s.Threads = f.modelName(), f.decoding(), f.threads
+		info.Model, info.Decoder, info.Threads = f.modelName(), f.decoding(), f.threads
 		var d *devSetDump
 		if *dump != "" {
 			if d, err = startDump(*dump, rec.Model().Vocabulary); err != nil {
@@ -191,10 +206,49 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			}
 			fmt.Fprintf(e.stderr, "hark eval: dumped %d utterances to %s\n", n, *dump)
 		}
-		s.PeakRSSMB = peakRSSMB()
+		info.PeakRSSMB = peakRSSMB()
 	}
 
-	var busy, cpu float64
+	pooled := info
+	pooled.Manifest = f.manifest
+	var perSet []evalSummary
+	for i, at := 0, 0; i < len(sets); i++ {
+		s := info
+		s.Manifest, s.Skipped = sets[i].manifest, sets[i].skipped
+		n := len(sets[i].utts)
+		s.add(e, f.perUtt, sets[i].utts, results[at:at+n])
+		at += n
+		s.finish(f.hyp == "")
+		pooled.merge(s)
+		perSet = append(perSet, s)
+	}
+	pooled.finish(f.hyp == "")
+	if pooled.Utterances == 0 {
+		return errors.New("no utterance could be scored")
+	}
+	if len(sets) > 1 {
+		pooled.Sets = perSet
+	}
+	if err := writeEvalSummary(e.stdout, pooled, f.asJSON); err != nil {
+		return err
+	}
+	// Unscored utterances make the figures describe less than the manifest: say so with the exit status.
+	if pooled.Failed > 0 || pooled.Skipped > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// evalSet is one manifest of a run: all its usable utterances, and the first --limit of them, which are scored.
+type evalSet struct {
+	manifest  string
+	all, utts []corpus.Utterance
+	skipped   int
+}
+
+// add scores utterances into s (failures are named on e.stderr; with perUtt, alignments with errors go to
+// e.stdout).
+func (s *evalSummary) add(e *env, perUtt bool, utts []corpus.Utterance, results []evalResult) {
 	for i, r := range results {
 		if r.err != nil {
 			s.Failed++
@@ -206,33 +260,39 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		}
 		s.Utterances++
 		s.AudioSeconds += r.audio
-		busy += r.busy
-		cpu += r.cpu
+		s.busy += r.busy
+		s.cpu += r.cpu
 		words, chars := r.words.Counts, r.chars
 		s.Words.add(words)
 		s.Chars.add(chars)
-		if f.perUtt && (words.Errors() > 0 || chars.Errors() > 0) {
+		if perUtt && (words.Errors() > 0 || chars.Errors() > 0) {
 			fmt.Fprintf(e.stdout, "%s\n%s\n", utts[i].Path, r.words.Format())
 		}
 	}
-	if s.Utterances == 0 {
-		return errors.New("no utterance could be scored")
-	}
+}
+
+// merge adds another set's counts into s.
+func (s *evalSummary) merge(o evalSummary) {
+	s.Utterances += o.Utterances
+	s.Failed += o.Failed
+	s.Skipped += o.Skipped
+	s.Missing += o.Missing
+	s.AudioSeconds += o.AudioSeconds
+	s.busy += o.busy
+	s.cpu += o.cpu
+	s.Words.add(o.Words.counts())
+	s.Chars.add(o.Chars.counts())
+}
+
+// finish computes the rates from the counts; timed says whether a model ran (RTFs mean something).
+func (s *evalSummary) finish(timed bool) {
 	s.WER, s.CER = rate(s.Words.counts().Rate()), rate(s.Chars.counts().Rate())
-	if f.hyp == "" && s.AudioSeconds > 0 {
-		s.RTF = busy / s.AudioSeconds
+	if timed && s.AudioSeconds > 0 {
+		s.RTF = s.busy / s.AudioSeconds
 		if _, ok := threadCPUSeconds(); ok {
-			s.CPURTF = cpu / s.AudioSeconds
+			s.CPURTF = s.cpu / s.AudioSeconds
 		}
 	}
-	if err := writeEvalSummary(e.stdout, s, f.asJSON); err != nil {
-		return err
-	}
-	// Unscored utterances make the figures describe less than the manifest: say so with the exit status.
-	if s.Failed > 0 || s.Skipped > 0 {
-		return exitError{code: 1}
-	}
-	return nil
 }
 
 func (c *evalCounts) add(o metrics.ErrorCounts) {
@@ -251,7 +311,19 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 		return enc.Encode(s)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", s.Manifest, s.Utterances, s.AudioSeconds/3600)
+	// Several manifests: each one's counts, then the pooled block with the model and the speed.
+	for _, set := range s.Sets {
+		fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", set.Manifest, set.Utterances, set.AudioSeconds/3600)
+		fmt.Fprintf(&b, "WER %s\nCER %s\n", set.Words.counts(), set.Chars.counts())
+		if set.Failed > 0 || set.Skipped > 0 {
+			fmt.Fprintf(&b, "not scored: %d bad manifest lines, %d unreadable utterances\n", set.Skipped, set.Failed)
+		}
+	}
+	if len(s.Sets) > 0 {
+		fmt.Fprintf(&b, "pooled over %d manifests: %d utterances, %.2f h of audio\n", len(s.Sets), s.Utterances, s.AudioSeconds/3600)
+	} else {
+		fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", s.Manifest, s.Utterances, s.AudioSeconds/3600)
+	}
 	if s.Hypotheses != "" {
 		fmt.Fprintf(&b, "hypotheses from %s", s.Hypotheses)
 		if s.Missing > 0 {

@@ -219,3 +219,85 @@ func TestEvalBadInput(t *testing.T) {
 		})
 	}
 }
+
+// Several manifests: each is scored as if alone, and the summary pools them.
+func TestEvalSeveralManifests(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	a, b := writeToyCorpus(t, dirA, 4), writeToyCorpus(t, dirB, 7)
+	model := tinyModelFile(t)
+	both := a + "," + b
+	args := []string{"-m", model, "--greedy", "-t", "2", "--limit", "5"}
+	alone := map[string]evalSummary{}
+	for _, m := range []string{a, b} {
+		s, code, stderr := evalJSON(t, append(args, "--manifest", m)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", m, code, stderr)
+		}
+		alone[m] = s
+	}
+	got, code, stderr := evalJSON(t, append(args, "--manifest", both)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := evalCounts{}
+	for _, m := range []string{a, b} {
+		c := alone[m].Words
+		want = evalCounts{want.Sub + c.Sub, want.Del + c.Del, want.Ins + c.Ins, want.RefLen + c.RefLen}
+	}
+	if got.Manifest != both || got.Utterances != 4+5 || got.Words != want || len(got.Sets) != 2 {
+		t.Fatalf("pooled %+v, want %d utterances and words %+v", got, 9, want)
+	}
+	for i, m := range []string{a, b} {
+		s, w := got.Sets[i], alone[m]
+		if s.Manifest != m || s.Utterances != w.Utterances || s.Words != w.Words || s.Chars != w.Chars || s.WER != w.WER || s.Model != model {
+			t.Errorf("set %d: %+v, scored alone %+v", i, s, w)
+		}
+	}
+	if got.WER == 0 || got.Words.RefLen != 9 {
+		t.Errorf("the test model must make some errors on 9 words: %+v", got)
+	}
+
+	code, stdout, _ := runHark(t, nil, append([]string{"eval"}, append(args, "--manifest", both)...)...)
+	if code != 0 || strings.Count(stdout, "WER ") != 3 || !strings.Contains(stdout, "pooled over 2 manifests: 9 utterances") {
+		t.Errorf("text summary (exit %d):\n%s", code, stdout)
+	}
+
+	// One dump for both: IDs stay unique (positions count across the manifests).
+	dump := filepath.Join(t.TempDir(), "dump")
+	if code, _, stderr := runHark(t, nil, append([]string{"eval"}, append(args, "--manifest", both, "--dump", dump)...)...); code != 0 {
+		t.Fatalf("--dump: exit %d: %s", code, stderr)
+	}
+	refs, err := os.ReadFile(filepath.Join(dump, "refs.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(refs)), "\n") {
+		id, _, _ := strings.Cut(line, "\t")
+		if _, err := os.Stat(filepath.Join(dump, id+".npy")); err != nil || ids[id] {
+			t.Errorf("id %q: %v, repeated %v", id, err, ids[id])
+		}
+		ids[id] = true
+	}
+	if len(ids) != 9 {
+		t.Errorf("%d utterances dumped, want 9", len(ids))
+	}
+
+	// A bad line in the second manifest is counted against it and the pool, and the exit status is 1.
+	text, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, append(text, "no tabs here\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, code, _ = evalJSON(t, "-m", model, "--greedy", "--manifest", both)
+	if code != 1 || got.Skipped != 1 || got.Sets[0].Skipped != 0 || got.Sets[1].Skipped != 1 || got.Utterances != 11 {
+		t.Errorf("bad line: exit %d, %+v", code, got)
+	}
+
+	hyp := writeFile(t, dirA, "hyp.tsv", "u00.wav\tZERO\n")
+	if code, _, stderr := runHark(t, nil, "eval", "--hyp", hyp, "--manifest", both); code != 2 || !strings.Contains(stderr, "--hyp scores one manifest") {
+		t.Errorf("--hyp with two manifests: exit %d, %s", code, stderr)
+	}
+}
