@@ -297,8 +297,12 @@ func (r *Recognizer) LogProbs(ctx context.Context, samples []float32) (*acoustic
 // hot words and n-best), exactly as Recognize does. Word times count from the first frame; Duration is the
 // frames' length.
 func (r *Recognizer) Decode(ctx context.Context, lp *acoustic.Matrix) (Result, error) {
-	if lp == nil || lp.Cols != r.model.Vocabulary.Size() || lp.Rows < 0 || len(lp.Data) != lp.Rows*lp.Cols {
-		return Result{}, errors.New("hark: Decode: the matrix is not this model's output")
+	if lp == nil {
+		return Result{}, errors.New("hark: Decode: no matrix")
+	}
+	if v := r.model.Vocabulary.Size(); lp.Cols != v || lp.Rows < 0 || len(lp.Data) != lp.Rows*lp.Cols {
+		return Result{}, fmt.Errorf("hark: Decode: a %d×%d matrix with %d values is not this model's output (%d symbols per frame)",
+			lp.Rows, lp.Cols, len(lp.Data), v)
 	}
 	res := Result{Duration: float64(lp.Rows) * r.frame}
 	out, err := r.decodeFrames(ctx, lp)

@@ -52,6 +52,7 @@ func (r *Recognizer) NewStream() (*Stream, error) {
 // reset starts a new utterance. The acoustic model was checked when the Recognizer was made, so starting its
 // stream cannot fail later; if it did, the error is kept for the next Accept.
 func (s *Stream) reset() error {
+	s.greed, s.dec = nil, nil // nothing of the last utterance may show in the next, even if this fails
 	ac, err := s.r.model.NewStream()
 	s.ac, s.n, s.err = ac, 0, err
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 )
 
 // Average returns a model whose every weight is the weighted mean of the same weight in models (weights nil:
@@ -46,16 +47,14 @@ func Average(models []*Model, weights []float64) (*Model, error) {
 		if err := m.Check(); err != nil {
 			return nil, fmt.Errorf("acoustic: average: model %d: %w", i+2, err)
 		}
-		switch {
-		case !reflect.DeepEqual(m.Config, first.Config):
-			return nil, fmt.Errorf("acoustic: average: model %d's network (%+v) differs from model 1's (%+v)", i+2, m.Config, first.Config)
-		case !reflect.DeepEqual(m.Vocabulary, first.Vocabulary):
-			return nil, fmt.Errorf("acoustic: average: model %d's vocabulary differs from model 1's", i+2)
-		case m.Features != first.Features:
-			return nil, fmt.Errorf("acoustic: average: model %d's features (%+v) differ from model 1's (%+v)", i+2, m.Features, first.Features)
+		if err := first.SameLayout(m); err != nil {
+			return nil, fmt.Errorf("acoustic: average: model %d: %w", i+2, err)
 		}
 	}
-	out := &Model{Config: first.Config, Vocabulary: first.Vocabulary, Features: first.Features}
+	cfg := first.Config
+	cfg.Conv = slices.Clone(cfg.Conv)
+	vocab := Vocabulary{Symbols: slices.Clone(first.Vocabulary.Symbols)}
+	out := &Model{Config: cfg, Vocabulary: vocab, Features: first.Features}
 	for t, ft := range first.Weights {
 		// float64 sums: averaging many models' float32 weights one by one would round at every step.
 		sum := make([]float64, len(ft.Data))
@@ -72,4 +71,18 @@ func Average(models []*Model, weights []float64) (*Model, error) {
 		out.Weights = append(out.Weights, Tensor{Name: ft.Name, Shape: append([]int(nil), ft.Shape...), Data: data})
 	}
 	return out, nil
+}
+
+// SameLayout reports, as an error naming the difference, whether o differs from m in its network configuration,
+// vocabulary or feature settings: models that agree in all three can be averaged.
+func (m *Model) SameLayout(o *Model) error {
+	switch {
+	case !reflect.DeepEqual(o.Config, m.Config):
+		return fmt.Errorf("its network (%+v) differs from %+v", o.Config, m.Config)
+	case !reflect.DeepEqual(o.Vocabulary, m.Vocabulary):
+		return fmt.Errorf("its vocabulary (%d symbols) differs from %d symbols %q", o.Vocabulary.Size(), m.Vocabulary.Size(), m.Vocabulary.Symbols)
+	case o.Features != m.Features:
+		return fmt.Errorf("its features (%+v) differ from %+v", o.Features, m.Features)
+	}
+	return nil
 }

@@ -51,8 +51,10 @@ func TestAverage(t *testing.T) {
 	}
 	before := a.Weights[0].Data[0]
 	avg.Weights[0].Data[0] += 1
-	if a.Weights[0].Data[0] != before {
-		t.Error("Average returned a's own weight slice")
+	avg.Vocabulary.Symbols[3] = "A"
+	avg.Config.Conv[0].Channels++
+	if a.Weights[0].Data[0] != before || a.Vocabulary.Symbols[3] != "a" || a.Config.Conv[0].Channels != cfg.Conv[0].Channels {
+		t.Error("Average's result shares memory with its input")
 	}
 }
 
@@ -80,9 +82,9 @@ func TestAverageRejects(t *testing.T) {
 		{"NaN weight", []*Model{a}, []float64{math.NaN()}, "weight 1 is NaN"},
 		{"infinite weight", []*Model{a}, []float64{math.Inf(1)}, "weight 1 is +Inf"},
 		{"zero total", []*Model{a, a}, []float64{0, 0}, "add up to 0"},
-		{"other network", []*Model{a, randomModel(t, wider, 2)}, nil, "model 2's network"},
-		{"other vocabulary", []*Model{a, otherVocab}, nil, "model 2's vocabulary"},
-		{"other features", []*Model{a, otherFeats}, nil, "model 2's features"},
+		{"other network", []*Model{a, randomModel(t, wider, 2)}, nil, "model 2: its network"},
+		{"other vocabulary", []*Model{a, otherVocab}, nil, "model 2: its vocabulary"},
+		{"other features", []*Model{a, otherFeats}, nil, "model 2: its features"},
 		{"broken model", []*Model{a, broken}, nil, "model 2: acoustic:"},
 	}
 	for _, tc := range tests {

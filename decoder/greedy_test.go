@@ -8,29 +8,56 @@ import (
 	"testing"
 )
 
-// bestPathText is the textbook greedy CTC rule, written independently of GreedyStream: the most probable symbol
-// of each frame, repeats merged, blanks dropped, words split at spaces.
-func bestPathText(v Vocabulary, lp [][]float32) (string, float64) {
-	var b strings.Builder
-	prev, acc := -1, 0.0
-	for _, row := range lp {
-		best := 0
-		for i := range row {
-			if row[i] > row[best] {
-				best = i
-			}
-		}
-		acc += float64(row[best])
-		if best != prev && best != v.Blank {
-			b.WriteString(v.Symbols[best])
-		}
-		prev = best
+// bestPathWords is the textbook greedy CTC rule, written independently of GreedyStream: cut the best path (the
+// most probable symbol of each frame) into runs of one symbol; blank runs are dropped and space runs end words. A
+// word starts at its first run's first frame and ends after its last run's last frame; its confidence is the
+// lowest, over its runs, of the run's highest posterior.
+func bestPathWords(v Vocabulary, lp [][]float32, dur float64) ([]Word, float64) {
+	type run struct {
+		sym, start, end int
+		peak            float64
 	}
-	return strings.Join(strings.Fields(b.String()), " "), acc
+	var runs []run
+	acc := 0.0
+	for t, row := range lp {
+		best := argmax(row)
+		acc += float64(row[best])
+		p := math.Min(1, math.Exp(float64(row[best])))
+		if n := len(runs); n > 0 && runs[n-1].sym == best {
+			runs[n-1].end, runs[n-1].peak = t+1, math.Max(runs[n-1].peak, p)
+			continue
+		}
+		runs = append(runs, run{best, t, t + 1, p})
+	}
+	var words []Word
+	var cur []run
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		w := Word{Start: float64(cur[0].start) * dur, End: float64(cur[len(cur)-1].end) * dur, Confidence: 1}
+		for _, r := range cur {
+			w.Text += v.Symbols[r.sym]
+			w.Confidence = math.Min(w.Confidence, r.peak)
+		}
+		words = append(words, w)
+		cur = nil
+	}
+	for _, r := range runs {
+		switch r.sym {
+		case v.Blank:
+		case v.Space:
+			flush()
+		default:
+			cur = append(cur, r)
+		}
+	}
+	flush()
+	return words, acc
 }
 
 // TestGreedyStreamMatchesWhole: fed in chunks of any size, the stream's hypothesis after each chunk is what
-// Greedy gives for the frames so far, and its text is the best path's.
+// Greedy gives for the frames so far, and its words, times and confidences are the best path's.
 func TestGreedyStreamMatchesWhole(t *testing.T) {
 	v := DefaultVocabulary()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -67,9 +94,15 @@ func TestGreedyStreamMatchesWhole(t *testing.T) {
 			if !reflect.DeepEqual(got, whole) {
 				t.Fatalf("trial %d, %d frames: stream %+v, whole %+v", trial, done, got, whole)
 			}
-			text, acc := bestPathText(v, lp[:done])
-			if got.Text != text || math.Abs(got.Acoustic-acc) > 1e-9 || len(got.Words) != len(strings.Fields(text)) {
-				t.Fatalf("trial %d, %d frames: text %q (%v), best path %q (%v)", trial, done, got.Text, got.Acoustic, text, acc)
+			words, acc := bestPathWords(v, lp[:done], 0.03)
+			if math.Abs(got.Acoustic-acc) > 1e-9 || len(got.Words) != len(words) {
+				t.Fatalf("trial %d, %d frames: %+v (%v), best path %+v (%v)", trial, done, got.Words, got.Acoustic, words, acc)
+			}
+			for i, w := range words {
+				g := got.Words[i]
+				if g.Text != w.Text || math.Abs(g.Start-w.Start) > 1e-9 || math.Abs(g.End-w.End) > 1e-9 || math.Abs(g.Confidence-w.Confidence) > 1e-9 {
+					t.Fatalf("trial %d, %d frames: word %d = %+v, best path %+v", trial, done, i, g, w)
+				}
 			}
 		}
 	}

@@ -26,26 +26,38 @@ for m in "$data/so-dev.tsv" "$data/fsdd-dev.tsv" "$data/cathy-dev.tsv" "$synth/t
 	n=0
 	[ "$m" = "$synth/test.tsv" ] && n=200
 	awk -v dir="$(dirname "$(realpath "$m")")" -v n="$n" -F'\t' -v OFS='\t' \
-		'n && NR > n { exit } { if ($1 !~ /^\//) $1 = dir "/" $1; print }' "$m"
+		'NF == 0 { next } n && ++kept > n { exit } { if ($1 !~ /^\//) $1 = dir "/" $1; print }' "$m"
 done >"$work/dev.tsv"
 
-decode=(--beam 64 --lm "$root/models/files/en.lm")
-[ "${DECODE:-lm}" = greedy ] && decode=(--greedy)
-wer() { # MODEL -> pooled WER, in percent
-	"$hark" eval -m "$1" --manifest "$work/dev.tsv" "${decode[@]}" -t "$(nproc)" --json 2>/dev/null |
-		python3 -c 'import json, sys; print("%.3f" % (100 * json.load(sys.stdin)["wer"]))'
+case ${DECODE:-lm} in
+lm) decode=(--beam 64 --lm "$root/models/files/en.lm") ;;
+greedy) decode=(--greedy) ;;
+*) echo "$0: DECODE=$DECODE: want lm or greedy" >&2; exit 2 ;;
+esac
+wer() { # MODEL -> pooled WER, in percent; a failed evaluation stops the script with hark's message
+	local w
+	if ! "$hark" eval -m "$1" --manifest "$work/dev.tsv" "${decode[@]}" -t "$(nproc)" --json >"$work/eval.json" 2>"$work/eval.err"; then
+		echo "$0: hark eval -m $1 failed:" >&2
+		cat "$work/eval.err" >&2
+		exit 1
+	fi
+	w=$(python3 -c 'import json, sys; print("%.3f" % (100 * json.load(open(sys.argv[1]))["wer"]))' "$work/eval.json")
+	[ -n "$w" ] || { echo "$0: no WER for $1" >&2; exit 1; }
+	echo "$w"
 }
 
 for m in "$@"; do
 	m=$(realpath "$m")
-	echo "$(wer "$m") $m"
-done | sort -n >"$work/ranked"
+	w=$(wer "$m")
+	echo "$w $m" >>"$work/scores"
+done
+sort -n "$work/scores" >"$work/ranked"
 cat "$work/ranked"
 mapfile -t ranked < <(cut -d' ' -f2- "$work/ranked")
 best=$(head -1 "$work/ranked" | cut -d' ' -f1)
 soup=("${ranked[0]}")
 for m in "${ranked[@]:1}"; do
-	"$hark" average -o "$work/try.hark" "${soup[@]}" "$m" 2>/dev/null
+	"$hark" average -o "$work/try.hark" "${soup[@]}" "$m" 2>"$work/average.err" || { cat "$work/average.err" >&2; exit 1; }
 	w=$(wer "$work/try.hark")
 	if python3 -c "import sys; sys.exit(0 if $w <= $best else 1)"; then
 		soup+=("$m")

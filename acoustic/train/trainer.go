@@ -454,11 +454,6 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 		rec.Sets = sets
 	}
 	t.appendRecord(rec)
-	if t.Opt.KeepEvaluated {
-		if err := t.saveModel(EvaluatedModelFile(t.state.Step)); err != nil {
-			return false, err
-		}
-	}
 	s := &t.state
 	if !s.HasBest || wer < s.BestWER || (wer == s.BestWER && cer < s.BestCER) {
 		s.HasBest, s.BestWER, s.BestCER, s.BestStep, s.BadEvals = true, wer, cer, s.Step, 0
@@ -470,6 +465,12 @@ func (t *Trainer) evaluate(ctx context.Context) (stop bool, err error) {
 	} else {
 		s.BadEvals++
 		t.prog.log(fmt.Sprintf("step %d: dev WER %.2f%% CER %.2f%% (best %.2f%% at step %d)", s.Step, 100*wer, 100*cer, 100*s.BestWER, s.BestStep))
+	}
+	// After the best model, so that a failure here (a full disk) cannot cost the run its best weights.
+	if t.Opt.KeepEvaluated {
+		if err := t.saveModel(EvaluatedModelFile(s.Step)); err != nil {
+			return false, err
+		}
 	}
 	t.writeReports()
 	return t.Opt.Patience > 0 && s.BadEvals >= t.Opt.Patience, nil

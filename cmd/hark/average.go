@@ -37,13 +37,18 @@ func runAverage(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("-o %s is one of the input models: choose another output file", *out)
 	}
 	models := make([]*acoustic.Model, 0, fs.NArg())
-	for _, path := range fs.Args() {
+	for i, path := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		m, err := acoustic.LoadFile(path)
 		if err != nil {
 			return err
+		}
+		if i > 0 {
+			if err := models[0].SameLayout(m); err != nil {
+				return fmt.Errorf("%s cannot be averaged with %s: %w", path, fs.Arg(0), err)
+			}
 		}
 		models = append(models, m)
 	}

@@ -97,7 +97,7 @@ func TestAverageCommandErrors(t *testing.T) {
 		{[]string{"-o", model, model, model}, 1, "is one of the input models"},
 		{[]string{"-o", out, model, corrupt}, 1, corrupt},
 		{[]string{"-o", out, model, filepath.Join(dir, "missing.hark")}, 1, "missing.hark"},
-		{[]string{"-o", out, model, otherPath}, 1, "model 2's network"},
+		{[]string{"-o", out, model, otherPath}, 1, otherPath + " cannot be averaged with " + model + ": its network"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runHark(t, nil, append([]string{"average"}, tt.args...)...)
