@@ -41,17 +41,33 @@ func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
 		o(&s)
 	}
 	if !s.lmSet && !s.greedy {
-		if b, err := fs.ReadFile(fsys, models.LM); err == nil {
-			name := "embedded " + models.LM
-			if bytes.HasPrefix(b, []byte(lmMagic)) {
-				s.lm, err = lm.ReadBinary(bytes.NewReader(b), int64(len(b)), name)
-			} else {
-				s.lm, err = lm.ReadARPA(context.Background(), bytes.NewReader(b), name) // an ARPA file dropped in as is
-			}
-			if err != nil {
-				return nil, err
-			}
+		if s.lm, err = defaultLMFrom(fsys); err != nil && !errors.Is(err, ErrNoDefaultLM) {
+			return nil, err
 		}
 	}
 	return newRecognizer(m, s)
+}
+
+// ErrNoDefaultLM is returned by DefaultLM when this build embeds no language model (models/files/en.lm).
+var ErrNoDefaultLM = errors.New("hark: no default language model is embedded in this build")
+
+// DefaultLM returns the English language model embedded in the binary, the one Default uses, for a model of the
+// same vocabulary loaded from a file (a fine-tune of the default model): Load(path, WithLMModel(lm)). Each call
+// decodes the embedded file anew; keep the model.
+func DefaultLM() (*lm.Model, error) {
+	return defaultLMFrom(models.FS())
+}
+
+func defaultLMFrom(fsys fs.FS) (*lm.Model, error) {
+	b, err := fs.ReadFile(fsys, models.LM)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNoDefaultLM
+	} else if err != nil {
+		return nil, err
+	}
+	name := "embedded " + models.LM
+	if bytes.HasPrefix(b, []byte(lmMagic)) {
+		return lm.ReadBinary(bytes.NewReader(b), int64(len(b)), name)
+	}
+	return lm.ReadARPA(context.Background(), bytes.NewReader(b), name) // an ARPA file dropped in as is
 }

@@ -784,3 +784,17 @@ func TestLogProbsThenDecode(t *testing.T) {
 		t.Errorf("cancelled LogProbs: %v", err)
 	}
 }
+
+func TestDefaultLMFrom(t *testing.T) {
+	if _, err := defaultLMFrom(fstest.MapFS{}); !errors.Is(err, ErrNoDefaultLM) {
+		t.Errorf("no LM file: %v", err)
+	}
+	if _, err := defaultLMFrom(fstest.MapFS{models.LM: {Data: []byte("junk")}}); err == nil || errors.Is(err, ErrNoDefaultLM) ||
+		!strings.Contains(err.Error(), "embedded "+models.LM) {
+		t.Errorf("a junk LM file: %v", err)
+	}
+	arpa := "\\data\\\nngram 1=3\n\n\\1-grams:\n-1 <s>\n-1 </s>\n-1 adventure\n\n\\end\\\n"
+	if m, err := defaultLMFrom(fstest.MapFS{models.LM: {Data: []byte(arpa)}}); err != nil || m.Order() != 1 {
+		t.Errorf("an ARPA LM file: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/acoustic"
 )
 
 // writeFile writes text to dir/name and returns the path.
@@ -299,5 +300,44 @@ func TestEvalSeveralManifests(t *testing.T) {
 	hyp := writeFile(t, dirA, "hyp.tsv", "u00.wav\tZERO\n")
 	if code, _, stderr := runHark(t, nil, "eval", "--hyp", hyp, "--manifest", both); code != 2 || !strings.Contains(stderr, "--hyp scores one manifest") {
 		t.Errorf("--hyp with two manifests: exit %d, %s", code, stderr)
+	}
+}
+
+// A model file with the English vocabulary is decoded with the embedded English LM unless the flags say
+// otherwise; a model of another vocabulary never is.
+func TestModelFileGetsEmbeddedLM(t *testing.T) {
+	if _, err := hark.DefaultLM(); errors.Is(err, hark.ErrNoDefaultLM) {
+		t.Skip("this build embeds no LM")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 2)
+	english := tinyModelFile(t)
+	m, err := acoustic.LoadFile(english)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Vocabulary.Symbols[len(m.Vocabulary.Symbols)-1] = "ж"
+	other := filepath.Join(dir, "other.hark")
+	if err := m.SaveFile(other); err != nil {
+		t.Fatal(err)
+	}
+	own := writeFile(t, dir, "own.arpa", "\\data\\\nngram 1=3\n\n\\1-grams:\n-1 <s>\n-1 </s>\n-1 one\n\n\\end\\\n")
+	tests := []struct {
+		args    []string
+		decoder string
+	}{
+		{[]string{"-m", english, "--beam", "4"}, "beam 4 + LM embedded en.lm"},
+		{[]string{"-m", english, "--beam", "4", "--no-lm"}, "beam 4, blank"},
+		{[]string{"-m", english, "--greedy"}, "greedy"},
+		{[]string{"-m", english, "--beam", "4", "--lm", own}, "beam 4 + LM " + own},
+		{[]string{"-m", other, "--beam", "4"}, "beam 4, blank"},
+	}
+	for _, tt := range tests {
+		s, code, stderr := evalJSON(t, append(tt.args, "--manifest", manifest)...)
+		if code != 0 || !strings.HasPrefix(s.Decoder, tt.decoder) {
+			t.Errorf("%q: exit %d, decoder %q, want %q... (%s)", tt.args, code, s.Decoder, tt.decoder, stderr)
+		}
 	}
 }

@@ -398,7 +398,12 @@ func TestListenMic(t *testing.T) {
 			if len(modelArgs) == 0 {
 				rec, err = hark.Default(hark.WithBeam(hark.DefaultListenBeam))
 			} else {
-				rec, err = hark.Load(modelArgs[1], hark.WithBeam(hark.DefaultListenBeam))
+				// As hark listen -m does: a model with the English vocabulary gets the embedded LM.
+				opts := []hark.Option{hark.WithBeam(hark.DefaultListenBeam)}
+				if embedded, err := hark.DefaultLM(); err == nil {
+					opts = append(opts, hark.WithLMModel(embedded))
+				}
+				rec, err = hark.Load(modelArgs[1], opts...)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"slices"
 
 	"github.com/harkspeech/hark"
+	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/models"
 )
 
@@ -14,6 +17,7 @@ import (
 type recognizerFlags struct {
 	model, lm    string
 	noLM, greedy bool
+	embeddedLM   bool // load gave a model file the embedded LM
 	beam         int
 	alpha, beta  float64
 	unk, blank   float64
@@ -24,7 +28,7 @@ type recognizerFlags struct {
 func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
 	set.StringVar(&f.model, "model", "", "same as -m")
-	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded model's, if any)")
+	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded English LM, for the embedded model and for -m models with its vocabulary)")
 	set.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
 	set.IntVar(&f.beam, "beam", beam, "beam width of the search")
 	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
@@ -63,13 +67,30 @@ func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
 }
 
 // load returns the Recognizer the flags describe: the model file given with -m, else the embedded model
-// (hark.ErrNoDefaultModel in a build without one).
+// (hark.ErrNoDefaultModel in a build without one). A model file with the English vocabulary (the default model
+// fine-tuned, say) is decoded with the embedded English LM unless --lm, --no-lm or --greedy says otherwise:
+// without it, beam search loses about 20 points of WER on the default model's dev sets.
 func (f *recognizerFlags) load(extra ...hark.Option) (*hark.Recognizer, error) {
 	opts := f.options(extra...)
 	if f.model == "" {
 		return hark.Default(opts...)
 	}
-	return hark.Load(f.model, opts...)
+	m, err := acoustic.LoadFile(f.model)
+	if err != nil {
+		return nil, err
+	}
+	if !f.noLM && f.lm == "" && !f.greedy && slices.Equal(m.Vocabulary.Symbols, acoustic.EnglishVocabulary().Symbols) {
+		lmModel, err := hark.DefaultLM()
+		switch {
+		case err == nil:
+			// Before the caller's options, which never set an LM: --lm and --no-lm were ruled out above.
+			opts = append([]hark.Option{hark.WithLMModel(lmModel)}, opts...)
+			f.embeddedLM = true
+		case !errors.Is(err, hark.ErrNoDefaultLM):
+			return nil, err
+		}
+	}
+	return hark.LoadModel(m, opts...)
 }
 
 // modelName names the acoustic model for reports.
@@ -97,6 +118,8 @@ func (f *recognizerFlags) decoding() string {
 		if _, err := fs.Stat(models.FS(), models.LM); err == nil {
 			lmName = "embedded " + models.LM
 		}
+	case f.embeddedLM:
+		lmName = "embedded " + models.LM
 	}
 	if lmName != "" {
 		s += fmt.Sprintf(" + LM %s (α %g, β %g, unknown-word penalty %g)", lmName, f.alpha, f.beta, f.unk)
