@@ -13,21 +13,12 @@ set -euo pipefail
 out=$1
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${HARK_CACHE:-$HOME/.cache/hark}
-data=$cache/data
-synth=${SYNTH:-$cache/synth-v1}
 hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# One manifest for the pooled dev sets, every path absolute (manifest paths are relative to their own folder).
-for m in "$data/so-dev.tsv" "$data/fsdd-dev.tsv" "$data/cathy-dev.tsv" "$synth/test.tsv"; do
-	n=0
-	[ "$m" = "$synth/test.tsv" ] && n=200
-	awk -v dir="$(dirname "$(realpath "$m")")" -v n="$n" -F'\t' -v OFS='\t' \
-		'NF == 0 { next } n && ++kept > n { exit } { if ($1 !~ /^\//) $1 = dir "/" $1; print }' "$m"
-done >"$work/dev.tsv"
+"$root/training/dev-pool.sh" "$work/dev.tsv"
 
 case ${DECODE:-lm} in
 lm) decode=(--beam 64 --lm "$root/models/files/en.lm") ;;
