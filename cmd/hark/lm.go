@@ -20,6 +20,7 @@ func runLM(ctx context.Context, e *env, args []string) error {
 	usage := func() {
 		fmt.Fprintln(e.stderr, "usage: hark lm build [flags] -o out.lm TEXT...   build a Kneser–Ney n-gram model from text")
 		fmt.Fprintln(e.stderr, "       hark lm tune [flags] -lm en.lm DEVDIR      search the decoder's α and β on a dev set")
+		fmt.Fprintln(e.stderr, "       hark lm mix [-w W,...] -o out.lm LM...     interpolate models (domain adaptation)")
 		fmt.Fprintln(e.stderr, "       hark lm info FILE...                       load models and show their order, sizes and load time")
 		fmt.Fprintln(e.stderr, "Run \"hark lm build -h\" or \"hark lm tune -h\" for their flags.")
 	}
@@ -32,6 +33,8 @@ func runLM(ctx context.Context, e *env, args []string) error {
 		return runLMBuild(ctx, e, args[1:])
 	case "tune":
 		return runLMTune(ctx, e, args[1:])
+	case "mix":
+		return runLMMix(ctx, e, args[1:])
 	case "info":
 		return runLMInfo(ctx, e, args[1:])
 	case "-h", "-help", "--help", "help":
@@ -124,6 +127,72 @@ func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
 		}
 	}
 	return set, nil
+}
+
+func runLMMix(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2] [-arpa] -o out.lm LM LM...")
+	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1 (default: equal)")
+	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
+	out := fs.String("o", "", "output `file` (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() < 2 {
+		fs.Usage()
+		return errUsage
+	}
+	weights := make([]float64, fs.NArg())
+	for i := range weights {
+		weights[i] = 1
+	}
+	if *weightList != "" {
+		fields := strings.Split(*weightList, ",")
+		if len(fields) != fs.NArg() {
+			fmt.Fprintf(e.stderr, "hark lm mix: -w has %d weights for %d models\n", len(fields), fs.NArg())
+			return errUsage
+		}
+		for i, f := range fields {
+			w, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || w < 0 || math.IsInf(w, 0) || math.IsNaN(w) {
+				fmt.Fprintf(e.stderr, "hark lm mix: -w: bad weight %q (want a non-negative number)\n", f)
+				return errUsage
+			}
+			weights[i] = w
+		}
+	}
+	if sameFile(*out, fs.Args()...) {
+		return fmt.Errorf("-o %s is one of the input models: choose another output file", *out)
+	}
+	start := time.Now()
+	models := make([]*lm.Model, fs.NArg())
+	for i, path := range fs.Args() {
+		m, err := lm.Load(ctx, path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				err = fmt.Errorf("%s: %w", path, err)
+			}
+			return err
+		}
+		models[i] = m
+	}
+	mixed, err := lm.Mix(ctx, models, weights)
+	if err != nil {
+		return err
+	}
+	if *arpa {
+		err = mixed.SaveARPA(*out)
+	} else {
+		err = mixed.Save(*out)
+	}
+	if err != nil {
+		return err
+	}
+	counts := make([]string, mixed.Order())
+	for k, c := range mixed.Counts() {
+		counts[k] = fmt.Sprintf("%d-grams %d", k+1, c)
+	}
+	fmt.Fprintf(e.stderr, "wrote %s: order %d, %s; in %.1fs\n", *out, mixed.Order(), strings.Join(counts, ", "), time.Since(start).Seconds())
+	return nil
 }
 
 func runLMInfo(ctx context.Context, e *env, args []string) error {

@@ -136,6 +136,54 @@ func TestLMBuild(t *testing.T) {
 	}
 }
 
+// TestLMMix: hark lm mix writes the same model as lm.Mix on the same inputs, in either format.
+func TestLMMix(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.lm")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-o", a, tinyCorpus); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	other := filepath.Join(dir, "other.txt")
+	os.WriteFile(other, []byte("the bird sat on the fence\nthe bird sang\n"), 0o644)
+	b := filepath.Join(dir, "b.lm")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-order", "2", "-arpa", "-o", b, other); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	load := func(path string) *lm.Model {
+		t.Helper()
+		m, err := lm.Load(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	want, err := lm.Mix(context.Background(), []*lm.Model{load(a), load(b)}, []float64{0.8, 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range [][]string{nil, {"-arpa"}} {
+		out := filepath.Join(dir, "mix.lm")
+		args := append(append([]string{"lm", "mix", "-w", "4, 1"}, format...), "-o", out, a, b)
+		code, _, stderr := runHark(t, nil, args...)
+		if code != 0 || !strings.Contains(stderr, "order 3") {
+			t.Fatalf("%q: exit %d: %s", args, code, stderr)
+		}
+		got := load(out)
+		for _, q := range [][]string{{"the", "cat", "sat"}, {"the", "bird"}, {"bird", "sang"}, {"<s>", "a"}, {"dog", "zebra"}} {
+			if x, y := got.Log10Prob(q...), want.Log10Prob(q...); math.Abs(x-y) > 1e-5 {
+				t.Errorf("%q: p(%v) = %v, want %v", args, q, x, y)
+			}
+		}
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "mix", "-o", filepath.Join(dir, "x.lm"), a, filepath.Join(dir, "missing.lm")); code != 1 ||
+		!strings.Contains(stderr, "missing.lm") {
+		t.Errorf("missing input: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "mix", "-o", a, a, b); code != 1 || !strings.Contains(stderr, "input") {
+		t.Errorf("-o is an input: exit %d: %s", code, stderr)
+	}
+}
+
 func TestLMUsage(t *testing.T) {
 	tests := []struct {
 		args []string
@@ -150,6 +198,9 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "build", "-o", filepath.Join(os.TempDir(), "x.lm"), "no-such-file.txt"}, 1, "no-such-file.txt"},
 		{[]string{"lm", "tune", "x"}, 2, "usage: hark lm tune"},
 		{[]string{"lm", "info"}, 2, "usage: hark lm info"},
+		{[]string{"lm", "mix", "-o", "x.lm", "a.lm"}, 2, "usage: hark lm mix"},
+		{[]string{"lm", "mix", "-w", "1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "1 weights for 2 models"},
+		{[]string{"lm", "mix", "-w", "1,-1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "bad weight"},
 		{[]string{"lm", "info", "../../decoder/lm/testdata/tiny.txt"}, 1, "tiny.txt: no \\data\\ section"},
 		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},
 	}

@@ -158,27 +158,13 @@ func equalInts(a, b []int) bool {
 
 // walkNgrams calls f for every stored n-gram of order n.
 func walkNgrams(m *Model, n int, f func(ids []int32, p, bo float32)) {
-	path := make([]int32, n)
-	var walk func(depth, lv, i int)
-	walk = func(depth, lv, i int) {
-		if depth == n {
-			var bo float32
-			if m.levels[lv].bow != nil {
-				bo = m.levels[lv].bow[i]
-			}
-			f(path, m.levels[lv].prob[i], bo)
-			return
+	m.eachNgram(n, func(ids []int32, lv, i int) {
+		var bo float32
+		if m.levels[lv].bow != nil {
+			bo = m.levels[lv].bow[i]
 		}
-		l := &m.levels[lv]
-		for j := l.child[i]; j < l.child[i+1]; j++ {
-			path[depth] = m.levels[lv+1].word[j]
-			walk(depth+1, lv+1, int(j))
-		}
-	}
-	for id := range m.words {
-		path[0] = int32(id)
-		walk(1, 0, id)
-	}
+		f(ids, m.levels[lv].prob[i], bo)
+	})
 }
 
 func buildFile(t *testing.T, path string, opts BuildOptions) *Model {
