@@ -4,6 +4,7 @@
 # and with beam search + LM, and writes models/MODEL_CARD.md (the run's card plus those scores).
 # usage: training/ship.sh RUN_DIR     e.g. training/ship.sh ~/.cache/hark/runs/en-v1
 # env:   TUNED (how the decoding defaults were tuned), HISTORY (for a fine-tuned run: its starting model's story),
+#        LMNOTE (how the LM's recipe was chosen),
 #        TRIED (runs that were scored against this one and not shipped)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 RUN_DIR" >&2; exit 2; }
@@ -11,7 +12,7 @@ run=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
 data=$cache/data
-lm=$cache/lm/en-p011-x.lm
+lm=$cache/lm/en-mix.lm
 hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 # The decoding defaults compiled into hark (recognizer.go), which eval uses below.
@@ -22,12 +23,9 @@ pscache=${PS_CACHE:-$cache/pocketsphinx}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$root/training/prepare-data.sh" "$root/../shared/data" "$data" >/dev/null
-# The LM (built anew: it takes seconds). Every dev and test transcript is left out of its text, because the
-# synthetic test sentences come from that text.
+# The LM (built anew: it takes seconds), with every dev and test transcript left out of its text.
 mkdir -p "$(dirname "$lm")"
-held=$data/so-dev.tsv,$data/fsdd-dev.tsv,$data/cathy-dev.tsv
-for t in "$cache"/synth-v*/test.tsv; do [ -f "$t" ] && held=$held,$t; done
-"$hark" lm build -prune 0,1,1 -exclude "$held" -o "$lm" "$root"/../shared/data/text/* 2>/dev/null
+HARK=$hark "$root/training/build-lm.sh" "$lm" 2>/dev/null
 cp "$run/model.hark" "$root/models/files/en.hark.tmp" && mv "$root/models/files/en.hark.tmp" "$root/models/files/en.hark"
 cp "$lm" "$root/models/files/en.lm.tmp" && mv "$root/models/files/en.lm.tmp" "$root/models/files/en.lm"
 
@@ -40,6 +38,12 @@ card=$root/models/MODEL_CARD.md
 		echo "## How the starting model was made"
 		echo
 		printf '%s\n' "$HISTORY"
+		echo
+	fi
+	if [ -n "${LMNOTE:-}" ]; then
+		echo "## How the language model was made"
+		echo
+		printf '%s\n' "$LMNOTE"
 		echo
 	fi
 	if [ -n "${TRIED:-}" ]; then
@@ -56,15 +60,17 @@ card=$root/models/MODEL_CARD.md
 	echo "- synthetic speech made here by \`hark synth\` with Debian's espeak-ng, flite, festival (festvox kal/ked/slt"
 	echo "  voices) and FreeTTS, reading sentences from Jane Austen, the World English Bible, WordNet examples, fortunes"
 	echo "  and the Devil's Dictionary (public domain / permissive, via ../shared/data/text)"
-	echo "- language model (models/files/en.lm): the same sentences plus 395 Project Gutenberg books (public domain in"
-	echo "  the USA)"
+	echo "- language model (models/files/en.lm): the same sentences, 395 Project Gutenberg books (public domain in the"
+	echo "  USA) and the transcripts of the real training speech above"
 	echo
 	echo "## Scores of the shipped model (models/files/en.hark)"
 	echo
 	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
 	echo "audio duration, audio decoding excluded; this 2-core machine was shared with training, so RTFs are upper bounds)."
-	echo "Beam search: width $beam with models/files/en.lm (3-gram, modified Kneser–Ney on ../shared/data/text, pruned"
-	echo "\`-prune 0,1,1\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word penalty $unk, blank penalty $blank (hark's defaults; $tuned)."
+	echo "Beam search: width $beam with models/files/en.lm (\`training/build-lm.sh\`: three 3-gram modified Kneser–Ney"
+	echo "models — the Gutenberg books, the prompt sentences, the real training transcripts — interpolated 0.5/0.4/0.1"
+	echo "with \`hark lm mix\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word"
+	echo "penalty $unk, blank penalty $blank (hark's defaults; $tuned)."
 	echo
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
 	echo "|---|---|---|---|---|---|---|---|---|"

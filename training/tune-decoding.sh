@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
 data=$cache/data
 work=${2:-$(mktemp -d)}
-lm=${LM:-$cache/lm/en-p011-x.lm}
+lm=${LM:-$cache/lm/en-mix.lm}
 hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 [ -f "$lm" ] || { echo "no LM at $lm: run training/ship.sh once, or set LM" >&2; exit 1; }
