@@ -20,7 +20,8 @@ func runLM(ctx context.Context, e *env, args []string) error {
 	usage := func() {
 		fmt.Fprintln(e.stderr, "usage: hark lm build [flags] -o out.lm TEXT...   build a Kneser–Ney n-gram model from text")
 		fmt.Fprintln(e.stderr, "       hark lm tune [flags] -lm en.lm DEVDIR      search the decoder's α and β on a dev set")
-		fmt.Fprintln(e.stderr, "       hark lm mix [-w W,...] -o out.lm LM...     interpolate models (domain adaptation)")
+		fmt.Fprintln(e.stderr, "       hark lm mix [-w W,... | -fit TEXT] -o out.lm LM...  interpolate models (domain adaptation)")
+		fmt.Fprintln(e.stderr, "       hark lm ppl -text TEXT LM...               perplexity of each model on a text")
 		fmt.Fprintln(e.stderr, "       hark lm info FILE...                       load models and show their order, sizes and load time")
 		fmt.Fprintln(e.stderr, "Run \"hark lm build -h\" or \"hark lm tune -h\" for their flags.")
 	}
@@ -35,6 +36,8 @@ func runLM(ctx context.Context, e *env, args []string) error {
 		return runLMTune(ctx, e, args[1:])
 	case "mix":
 		return runLMMix(ctx, e, args[1:])
+	case "ppl":
+		return runLMPerplexity(ctx, e, args[1:])
 	case "info":
 		return runLMInfo(ctx, e, args[1:])
 	case "-h", "-help", "--help", "help":
@@ -130,8 +133,10 @@ func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
 }
 
 func runLMMix(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2] [-arpa] -o out.lm LM LM...")
+	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2 | -fit TEXT] [-arpa] -o out.lm LM LM...")
 	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1 (default: equal)")
+	fit := fs.String("fit", "", "choose the weights that maximise the likelihood of this held-out `text` (comma-separated files; EM, like SRILM's compute-best-mix)")
+	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	out := fs.String("o", "", "output `file` (required)")
 	if err := parseFlags(fs, args); err != nil {
@@ -144,6 +149,10 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	weights := make([]float64, fs.NArg())
 	for i := range weights {
 		weights[i] = 1
+	}
+	if *weightList != "" && *fit != "" {
+		fmt.Fprintln(e.stderr, "hark lm mix: -w and -fit are alternatives: give one")
+		return errUsage
 	}
 	if *weightList != "" {
 		fields := strings.Split(*weightList, ",")
@@ -175,6 +184,23 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		}
 		models[i] = m
 	}
+	if *fit != "" {
+		text, err := lm.OpenFiles(strings.Split(*fit, ",")...)
+		if err != nil {
+			return err
+		}
+		w, st, err := lm.FitWeights(ctx, models, text, *keepCase)
+		text.Close()
+		if err != nil {
+			return fmt.Errorf("-fit %s: %w", *fit, err)
+		}
+		weights = w
+		parts := make([]string, len(w))
+		for i, x := range w {
+			parts[i] = strconv.FormatFloat(x, 'f', 4, 64)
+		}
+		fmt.Fprintf(e.stderr, "weights fitted on %s: -w %s (%s)\n", *fit, strings.Join(parts, ","), st)
+	}
 	mixed, err := lm.Mix(ctx, models, weights)
 	if err != nil {
 		return err
@@ -192,6 +218,39 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		counts[k] = fmt.Sprintf("%d-grams %d", k+1, c)
 	}
 	fmt.Fprintf(e.stderr, "wrote %s: order %d, %s; in %.1fs\n", *out, mixed.Order(), strings.Join(counts, ", "), time.Since(start).Seconds())
+	return nil
+}
+
+func runLMPerplexity(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "lm ppl", "-text TEXT[,TEXT] LM...")
+	textFiles := fs.String("text", "", "comma-separated text `files`, one sentence per line (required)")
+	keepCase := fs.Bool("keep-case", false, "keep the text's letter case (by default it is lower-cased, as lm build does)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *textFiles == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	for _, path := range fs.Args() {
+		m, err := lm.Load(ctx, path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				err = fmt.Errorf("%s: %w", path, err)
+			}
+			return err
+		}
+		text, err := lm.OpenFiles(strings.Split(*textFiles, ",")...)
+		if err != nil {
+			return err
+		}
+		st, err := m.ScoreText(ctx, text, *keepCase)
+		text.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *textFiles, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", path, st)
+	}
 	return nil
 }
 

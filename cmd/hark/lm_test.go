@@ -175,6 +175,41 @@ func TestLMMix(t *testing.T) {
 			}
 		}
 	}
+	// -fit: the weights lm.FitWeights finds on the held-out text, and the same model as lm.Mix with them.
+	heldOut := filepath.Join(dir, "held.txt")
+	os.WriteFile(heldOut, []byte("the bird sat on the mat\nthe cat sang\n"), 0o644)
+	r, _ := lm.OpenFiles(heldOut)
+	fitted, st, err := lm.FitWeights(context.Background(), []*lm.Model{load(a), load(b)}, r, false)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fitOut := filepath.Join(dir, "fit.lm")
+	code, _, stderr := runHark(t, nil, "lm", "mix", "-fit", heldOut, "-o", fitOut, a, b)
+	if code != 0 || !strings.Contains(stderr, "weights fitted on "+heldOut+": -w ") || !strings.Contains(stderr, st.String()) {
+		t.Fatalf("-fit: exit %d: %s", code, stderr)
+	}
+	wantFit, err := lm.Mix(context.Background(), []*lm.Model{load(a), load(b)}, fitted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, y := load(fitOut).Log10Prob("the", "bird"), wantFit.Log10Prob("the", "bird"); math.Abs(x-y) > 1e-6 {
+		t.Errorf("-fit: p(bird|the) = %v, want %v", x, y)
+	}
+	// lm ppl prints ScoreText's figures for each model.
+	r, _ = lm.OpenFiles(heldOut)
+	stA, err := load(a).ScoreText(context.Background(), r, false)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runHark(t, nil, "lm", "ppl", "-text", heldOut, a, b)
+	if code != 0 || !strings.Contains(stdout, a+": "+stA.String()+"\n") || !strings.Contains(stdout, b+": ") {
+		t.Errorf("ppl: exit %d: %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "ppl", "-text", heldOut, filepath.Join(dir, "missing.lm")); code != 1 || !strings.Contains(stderr, "missing.lm") {
+		t.Errorf("ppl of a missing model: exit %d: %s", code, stderr)
+	}
 	if code, _, stderr := runHark(t, nil, "lm", "mix", "-o", filepath.Join(dir, "x.lm"), a, filepath.Join(dir, "missing.lm")); code != 1 ||
 		!strings.Contains(stderr, "missing.lm") {
 		t.Errorf("missing input: exit %d: %s", code, stderr)
@@ -201,6 +236,8 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "mix", "-o", "x.lm", "a.lm"}, 2, "usage: hark lm mix"},
 		{[]string{"lm", "mix", "-w", "1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "1 weights for 2 models"},
 		{[]string{"lm", "mix", "-w", "1,-1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "bad weight"},
+		{[]string{"lm", "mix", "-w", "1,1", "-fit", "t.txt", "-o", "x.lm", "a.lm", "b.lm"}, 2, "alternatives"},
+		{[]string{"lm", "ppl", "a.lm"}, 2, "usage: hark lm ppl"},
 		{[]string{"lm", "info", "../../decoder/lm/testdata/tiny.txt"}, 1, "tiny.txt: no \\data\\ section"},
 		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},
 	}
