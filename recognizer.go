@@ -34,6 +34,8 @@ const (
 	// DefaultBlankPenalty is subtracted from the blank's log-probability in every frame of the beam search: the
 	// model drops more letters and words than it adds (deletions outnumber insertions on every dev set).
 	DefaultBlankPenalty = 1.0
+	// DefaultLookahead charges each word's unigram LM score while it is being spelled (decoder.Options.Lookahead).
+	DefaultLookahead = false
 )
 
 // wholeBelow is the input length, in seconds, under which Transcribe recognises an input whole rather than
@@ -65,6 +67,7 @@ type settings struct {
 	beta    float64
 	unk     float64
 	blank   float64
+	look    bool
 	hot     []decoder.HotWord
 	nbest   int
 	threads int
@@ -102,8 +105,14 @@ func WithBlankPenalty(p float64) Option { return func(s *settings) { s.blank = p
 
 // defaultSettings holds the decoding defaults that options change.
 func defaultSettings() settings {
-	return settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty, blank: DefaultBlankPenalty}
+	return settings{alpha: DefaultAlpha, beta: DefaultBeta, unk: DefaultUnknownPenalty, blank: DefaultBlankPenalty,
+		look: DefaultLookahead}
 }
+
+// WithLookahead turns the language-model lookahead of the beam search on or off (DefaultLookahead): with it, a word
+// pays the best unigram score it can still reach while it is being spelled, and its real score when it ends, so
+// the beam keeps fewer prefixes of unlikely words. It changes the best β (see DefaultBeta).
+func WithLookahead(on bool) Option { return func(s *settings) { s.look = on } }
 
 // WithBeam sets the beam width of the search (DefaultBeam when n ≤ 0).
 func WithBeam(n int) Option { return func(s *settings) { s.beam = n } }
@@ -203,7 +212,7 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 		opts.BeamWidth = DefaultBeam
 	}
 	if s.lm != nil {
-		opts.LM, opts.Alpha, opts.Beta, opts.UnknownPenalty = s.lm, s.alpha, s.beta, s.unk
+		opts.LM, opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.Lookahead = s.lm, s.alpha, s.beta, s.unk, s.look
 	}
 	if r.dec, err = decoder.New(r.vocab, opts); err != nil {
 		return nil, fmt.Errorf("hark: %w", err)

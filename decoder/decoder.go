@@ -100,6 +100,11 @@ type Options struct {
 	// (sherpa-onnx's blank_penalty): a positive value counters a weak model's habit of dropping letters and
 	// words. Acoustic scores then include it.
 	BlankPenalty float64
+	// Lookahead charges a word's language-model score while it is still being spelled: each prefix of a word
+	// pays α times the best unigram log-probability among the words it can still become, and the word's real score
+	// replaces that charge when it ends (flashlight's "smearing"). Prefixes inside rare words then no longer crowd
+	// out finished words that have paid their score, so the beam holds better candidates. Needs an LM.
+	Lookahead bool
 
 	HotWords []HotWord
 	NBest    int // hypotheses returned (1)
@@ -212,7 +217,7 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 				d.words.addWord(syms, id)
 			}
 		}
-		// Hot words count as known words even when the LM has never seen them.
+		// Hot words count as known words even when the LM has never seen them (see lookahead for their charge).
 		for _, h := range opts.HotWords {
 			for _, w := range strings.Fields(h.Phrase) {
 				if syms, ok := d.spell(w); ok {
@@ -223,6 +228,9 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 			}
 		}
 		d.words.finish()
+		if opts.Lookahead {
+			d.words.smear(opts.LM)
+		}
 	}
 	return d, nil
 }

@@ -193,6 +193,11 @@ func TestBeamMatchesBruteForce(t *testing.T) {
 		{"hot", 7, 2, Options{HotWords: hot}, func(s string) float64 { return hotBonus(strings.Fields(s), hot) }},
 		{"lm+hot", 6, 2, Options{LM: model, Alpha: alpha, Beta: beta, UnknownPenalty: unkPen, HotWords: hot},
 			func(s string) float64 { return lmScore(s) + hotBonus(strings.Fields(s), hot) }},
+		// The lookahead only moves LM score earlier within a word: every finished hypothesis scores the same.
+		{"lm+lookahead", 6, 1.5, Options{LM: model, Alpha: alpha, Beta: beta, UnknownPenalty: unkPen, HotWords: hot[2:], Lookahead: true},
+			func(s string) float64 { return lmScore(s) + hotBonus(strings.Fields(s), hot[2:]) }},
+		{"lm+hot+lookahead", 6, 2, Options{LM: model, Alpha: alpha, Beta: beta, UnknownPenalty: unkPen, HotWords: hot, Lookahead: true},
+			func(s string) float64 { return lmScore(s) + hotBonus(strings.Fields(s), hot) }},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const nbest = 12
@@ -235,6 +240,48 @@ func TestBeamMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// TestLookaheadCharges checks the charge of every prefix in the vocabulary trie against a scan of the LM's words:
+// the highest unigram log-probability among the words that start with the prefix.
+func TestLookaheadCharges(t *testing.T) {
+	model, _, err := lm.Build(context.Background(), strings.NewReader("the cat sat on the mat\nthe dog ate\na cat ate the fish\nthen they sat\n"),
+		lm.BuildOptions{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := DefaultVocabulary()
+	d := mustNew(t, v, Options{FrameDuration: 0.03, LM: model, Alpha: 1, Lookahead: true})
+	checked := 0
+	for id := range model.NumWords() {
+		word := model.Word(int32(id))
+		if model.IsSpecial(int32(id)) {
+			continue
+		}
+		syms, _ := d.spell(word)
+		n := int32(0)
+		for k := range syms {
+			n = d.words.child(n, syms[k])
+			want := math.Inf(-1)
+			for other := range model.NumWords() {
+				w := model.Word(int32(other))
+				if !model.IsSpecial(int32(other)) && strings.HasPrefix(w, word[:k+1]) {
+					lp, _ := model.Score(lm.State{}, int32(other))
+					want = max(want, lp)
+				}
+			}
+			if got := d.words.lookahead(n); math.Abs(got-want) > 1e-12 {
+				t.Errorf("prefix %q: charge %v, want %v", word[:k+1], got, want)
+			}
+			checked++
+		}
+	}
+	if checked < 20 || d.words.lookahead(0) != 0 {
+		t.Errorf("%d prefixes checked; root charge %v", checked, d.words.lookahead(0))
+	}
+	if off := mustNew(t, v, Options{FrameDuration: 0.03, LM: model, Alpha: 1}); off.words.lookahead(1) != 0 {
+		t.Error("charges without Lookahead")
+	}
+}
+
 // TestSmallBeamIsConsistent: with a narrow beam the result may differ from the exhaustive one, but its reported
 // acoustic score can never exceed the true probability of its text.
 func TestSmallBeamIsConsistent(t *testing.T) {
@@ -274,11 +321,26 @@ func TestEarlyPruningChangesNothing(t *testing.T) {
 	for range 3 {
 		inputs = append(inputs, randomPosteriors(rng, 60, len(v.Symbols), 1.5)) // flat: many prefixes compete
 	}
+	// Sentences blurred towards uniform: words of the LM's vocabulary compete closely, so that pruning decisions
+	// at word ends (where the lookahead charge is refunded) are close calls.
+	for _, s := range sentences[:4] {
+		lp := synthPosteriors(v, s, rng)
+		for _, row := range lp {
+			for k := range row {
+				row[k] = float32(math.Log(0.45*math.Exp(float64(row[k])) + 0.55/float64(len(row))))
+			}
+		}
+		inputs = append(inputs, lp)
+	}
 	tests := []Options{
 		{BeamWidth: 4},
 		{BeamWidth: 8, LM: model, Alpha: 0.5, Beta: 1.5, UnknownPenalty: -20, NBest: 3},
 		{BeamWidth: 16, LM: model, Alpha: 1, Beta: 0, UnknownPenalty: 2, NBest: 5},
 		{BeamWidth: 32, LM: model, Alpha: 0.3, Beta: -1, UnknownPenalty: -5, CutoffProb: 1},
+		{BeamWidth: 8, LM: model, Alpha: 0.6, Beta: -1.5, UnknownPenalty: -20, NBest: 3, Lookahead: true},
+		{BeamWidth: 16, LM: model, Alpha: 1, Beta: 0.5, UnknownPenalty: 2, NBest: 5, Lookahead: true},
+		{BeamWidth: 4, LM: model, Alpha: 2.5, Beta: -2, UnknownPenalty: -20, Lookahead: true},
+		{BeamWidth: 2, LM: model, Alpha: 4, Beta: 0, UnknownPenalty: -10, Lookahead: true},
 	}
 	for i, opts := range tests {
 		opts.FrameDuration = 0.03

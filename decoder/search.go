@@ -217,7 +217,18 @@ func (s *search) floor(row []float32, cands []int) float64 {
 // prunable reports whether extending p by sym with mass lp would create a prefix that floor rules out. An
 // existing child is never skipped: it may be in the beam, and the mass belongs to it.
 func (s *search) prunable(p *node, sym int16, lp, floor float64) bool {
-	if lp+s.d.maxDelta >= floor {
+	bound := s.d.maxDelta
+	if s.d.words != nil && p.vnode > 0 {
+		// Ending or leaving a word refunds its lookahead charge (≤ 0), which can make the bonus positive; a letter
+		// that stays in the vocabulary only adds charge.
+		refund := -s.d.opts.Alpha * s.d.words.lookahead(p.vnode)
+		if s.isSpace(sym) {
+			bound += refund
+		} else {
+			bound = max(bound, s.d.opts.UnknownPenalty+refund)
+		}
+	}
+	if lp+bound >= floor {
 		return false
 	}
 	for _, c := range p.children {
@@ -343,7 +354,10 @@ func (s *search) child(p *node, sym int16) *node {
 		if p.vnode >= 0 {
 			ch.vnode = d.words.child(p.vnode, sym)
 			if ch.vnode < 0 {
-				delta += d.opts.UnknownPenalty // the word just left the vocabulary
+				// The word just left the vocabulary: it pays the penalty instead of its lookahead charge.
+				delta += d.opts.UnknownPenalty - d.opts.Alpha*d.words.lookahead(p.vnode)
+			} else {
+				delta += d.opts.Alpha * (d.words.lookahead(ch.vnode) - d.words.lookahead(p.vnode))
 			}
 		}
 	}
@@ -424,7 +438,12 @@ func (s *search) wordScore(p *node) (delta, lnp float64, next lm.State) {
 	if free {
 		lnp = 0
 	}
-	return d.opts.Alpha*lnp + d.opts.Beta + pen, lnp, next
+	// The word's real score replaces the lookahead charge its letters paid.
+	charged := 0.0
+	if p.vnode >= 0 {
+		charged = d.words.lookahead(p.vnode)
+	}
+	return d.opts.Alpha*(lnp-charged) + d.opts.Beta + pen, lnp, next
 }
 
 // final is a finished hypothesis: the beam's prefixes with one text, merged.

@@ -1,5 +1,11 @@
 package decoder
 
+import (
+	"math"
+
+	"github.com/harkspeech/hark/decoder/lm"
+)
+
 // hotOnly marks a vocabulary-trie word that the LM does not know but a hot phrase contains: it is scored as <unk>
 // without the unknown-word penalty.
 const hotOnly = -2
@@ -17,6 +23,8 @@ type trie struct {
 	boost []float64 // hot: boost of the phrase ending here
 	isEnd []bool    // hot: a phrase ends here
 	seen  []bool    // hot: part has been set
+
+	look []float64 // vocabulary: best unigram ln p among the words at or below each node (0 at the root); nil when off
 }
 
 func newTrie() *trie {
@@ -107,4 +115,39 @@ func (t *trie) finish() {
 		t.isEnd = append(t.isEnd, false)
 	}
 	t.seen = nil
+}
+
+// smear fills look: for every node, the highest unigram natural-log probability of the words at or below it. A
+// word that only hot phrases know is charged as <unk> (or nothing, without one), as wordScore scores it. The root
+// gets 0: no word has been started there.
+func (t *trie) smear(model *lm.Model) {
+	t.look = make([]float64, len(t.sym))
+	unk, haveUnk := model.ID(lm.UNK)
+	var walk func(n int32) float64
+	walk = func(n int32) float64 {
+		best := math.Inf(-1)
+		switch w := t.word[n]; {
+		case w >= 0:
+			best, _ = model.Score(lm.State{}, w)
+		case w == hotOnly && haveUnk:
+			best, _ = model.Score(lm.State{}, unk)
+		case w == hotOnly:
+			best = 0
+		}
+		for c := t.first[n]; c >= 0; c = t.next[c] {
+			best = max(best, walk(c))
+		}
+		t.look[n] = best
+		return best
+	}
+	walk(0)
+	t.look[0] = 0
+}
+
+// lookahead returns the charge already paid for the unfinished word at node n: 0 without smearing or at the root.
+func (t *trie) lookahead(n int32) float64 {
+	if t.look == nil || n <= 0 {
+		return 0
+	}
+	return t.look[n]
 }

@@ -311,6 +311,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	blank := fs.Float64("blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame")
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
+	lookahead := fs.Bool("lookahead", false, "charge each word's unigram LM score while it is spelled (see hark transcribe -h)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -338,7 +339,8 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%d utterances, %d×%d grid\n", len(dev.IDs), len(as), len(bs))
 	fmt.Fprintf(e.stdout, "alpha\tbeta\tWER%%\n")
-	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk, BlankPenalty: *blank}
+	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk, BlankPenalty: *blank,
+		Lookahead: *lookahead}
 	best, _, err := decoder.Tune(ctx, dev, base, as, bs, *workers, func(p decoder.TunePoint) {
 		fmt.Fprintf(e.stdout, "%g\t%g\t%.2f\n", p.Alpha, p.Beta, 100*p.WER)
 	})

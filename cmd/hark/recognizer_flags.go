@@ -21,6 +21,7 @@ type recognizerFlags struct {
 	beam         int
 	alpha, beta  float64
 	unk, blank   float64
+	lookahead    bool
 }
 
 // register defines -m/--model, --lm, --no-lm, --greedy, --beam (default beam), --alpha, --beta, --unk and
@@ -35,6 +36,7 @@ func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
 	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, once per word the LM does not know)")
 	set.Float64Var(&f.blank, "blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame of the beam search: more makes the search drop fewer letters and words")
+	set.BoolVar(&f.lookahead, "lookahead", hark.DefaultLookahead, "charge each word's best unigram LM score while it is spelled, its real score when it ends (--lookahead=false: score words only when they end)")
 	set.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
 }
 
@@ -52,7 +54,7 @@ func (f *recognizerFlags) check() error {
 // options turns the flags into Recognizer options; extra options (hot words, threads...) come after them.
 func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
 	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta), hark.WithUnknownPenalty(f.unk),
-		hark.WithBlankPenalty(f.blank)}
+		hark.WithBlankPenalty(f.blank), hark.WithLookahead(f.lookahead)}
 	opts = append(opts, extra...)
 	switch {
 	case f.noLM:
