@@ -19,6 +19,7 @@ import (
 	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/audio/mic"
 	"github.com/harkspeech/hark/audio/mic/mictest"
+	"github.com/harkspeech/hark/metrics"
 )
 
 const sampleWAV = "../../testdata/sample.wav"
@@ -347,15 +348,19 @@ func TestListenMic(t *testing.T) {
 		model  func(*testing.T) string // "" for the embedded model
 		audio  []float32
 		finals int
-		want   []string // the finals' exact texts, when the model is trained
+		want   []string // the finals' reference texts, when the model is trained
+		// wordErrors is how many word errors a final may have against want. Live segmentation starts the second
+		// utterance with other context than a file would, and the weak model's first word can change with it
+		// (native.wav: "he was not exactly a deportation"); the finals must still equal the library's, below.
+		wordErrors int
 	}{
-		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, nil},
-		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, nil},
+		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, nil, 0},
+		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, nil, 0},
 		{"real speech, embedded model", embeddedModel, slices.Concat(make([]float32, 4800), y, make([]float32, 8000)), 1,
-			[]string{english}},
+			[]string{english}, 0},
 		{"two speakers, embedded model", embeddedModel,
 			slices.Concat(make([]float32, 4800), y, make([]float32, 24000), z, make([]float32, 8000)), 2,
-			[]string{english, native}},
+			[]string{english, native}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,8 +386,10 @@ func TestListenMic(t *testing.T) {
 			if last := evs[len(evs)-1]; last.Type != "stats" || last.Dropped != 0 {
 				t.Errorf("last event %+v, want stats without drops", last)
 			}
-			if tt.want != nil && !slices.Equal(got, tt.want) {
-				t.Errorf("finals %q, want %q", got, tt.want)
+			for i, want := range tt.want {
+				if e := metrics.AlignWords(want, got[i]).Counts.Errors(); e > tt.wordErrors {
+					t.Errorf("final %d %q has %d word errors against %q, want at most %d", i, got[i], e, want, tt.wordErrors)
+				}
 			}
 			wav := writeWAV(t, t.TempDir(), "in.wav", tt.audio)
 			if tt.finals == 1 {
