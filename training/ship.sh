@@ -17,7 +17,7 @@ hark=$root/bin/hark
 (cd "$root" && go build -o bin/hark ./cmd/hark)
 # The decoding defaults compiled into hark (recognizer.go), which eval uses below.
 const() { sed -n "s/^[[:space:]]*$1[[:space:]]*= \(.*\)$/\1/p" "$root/recognizer.go"; }
-beam=$(const DefaultBeam) alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty) blank=$(const DefaultBlankPenalty)
+beam=$(const DefaultBeam) alpha=$(const DefaultAlpha) beta=$(const DefaultBeta) unk=$(const DefaultUnknownPenalty) blank=$(const DefaultBlankPenalty) look=$([ "$(const DefaultLookahead)" = true ] && echo on || echo off)
 tuned=${TUNED:-not tuned for this model}
 pscache=${PS_CACHE:-$cache/pocketsphinx}
 work=$(mktemp -d)
@@ -41,7 +41,7 @@ card=$root/models/MODEL_CARD.md
 		echo
 	fi
 	if [ -n "${LMNOTE:-}" ]; then
-		echo "## How the language model was made"
+		echo "## How the language model and the search were chosen"
 		echo
 		printf '%s\n' "$LMNOTE"
 		echo
@@ -66,11 +66,12 @@ card=$root/models/MODEL_CARD.md
 	echo "## Scores of the shipped model (models/files/en.hark)"
 	echo
 	echo "Measured by \`training/ship.sh\` on $(date -u +%Y-%m-%d) with \`hark eval\` (one thread; RTF = processing time /"
-	echo "audio duration, audio decoding excluded; this 2-core machine was shared with training, so RTFs are upper bounds)."
+	echo "audio duration, audio decoding excluded; greedy and beam search ran side by side, one core each, so other load on"
+	echo "this 2-core machine can only have raised the RTFs)."
 	echo "Beam search: width $beam with models/files/en.lm (\`training/build-lm.sh\`: three 3-gram modified Kneser–Ney"
 	echo "models — the Gutenberg books, the prompt sentences, the real training transcripts — interpolated 0.5/0.4/0.1"
 	echo "with \`hark lm mix\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word"
-	echo "penalty $unk, blank penalty $blank (hark's defaults; $tuned)."
+	echo "penalty $unk, blank penalty $blank, LM lookahead $look (hark's defaults; $tuned)."
 	echo
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
 	echo "|---|---|---|---|---|---|---|---|---|"
