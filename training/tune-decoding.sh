@@ -33,6 +33,6 @@ done
 cp "$work/so/vocab.txt" "$work/pool/"
 for b in 0 0.5 1 1.5; do
 	echo -n "blank penalty $b: "
-	"$hark" lm tune -lm "$lm" -alpha 0.2:0.8:0.1 -beta 0:2:0.5 -beam "${BEAM:-64}" -blank-penalty "$b" "$work/pool" 2>/dev/null | tail -1
+	"$hark" lm tune -lm "$lm" -alpha 0.3:0.9:0.1 -beta -2.5:0.5:0.5 -beam "${BEAM:-64}" -blank-penalty "$b" "$work/pool" 2>/dev/null | tail -1
 done
 echo "dumps in $work"

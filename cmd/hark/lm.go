@@ -302,16 +302,16 @@ func parseThresholds(s string) ([]uint64, error) {
 }
 
 func runLMTune(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm tune", "-lm en.lm [-alpha 0:2:0.25] [-beta 0:3:0.5] DEVDIR")
+	fs := newFlagSet(e, "lm tune", "-lm en.lm [-alpha 0:2:0.25] [-beta -3:1:0.5] DEVDIR")
 	lmPath := fs.String("lm", "", "language model `file` (binary or ARPA; required)")
 	alphas := fs.String("alpha", "0:2:0.25", "α values: lo:hi:step or a comma-separated `list`")
-	betas := fs.String("beta", "0:3:0.5", "β values: lo:hi:step or a comma-separated `list`")
+	betas := fs.String("beta", "-3:1:0.5", "β values: lo:hi:step or a comma-separated `list`")
 	beam := fs.Int("beam", hark.DefaultBeam, "beam `width`")
 	unk := fs.Float64("unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
 	blank := fs.Float64("blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame")
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
-	lookahead := fs.Bool("lookahead", false, "charge each word's unigram LM score while it is spelled (see hark transcribe -h)")
+	lookahead := fs.Bool("lookahead", hark.DefaultLookahead, "charge each word's unigram LM score while it is spelled (as hark transcribe does by default; -lookahead=false: only when it ends)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
