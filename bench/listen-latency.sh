@@ -10,7 +10,7 @@
 #
 # --lm decodes with beam search and that language model (e.g. models/files/en.lm); without it, no LM.
 # HARK_LISTEN_BEAM and HARK_LISTEN_BLANK in the environment override hark listen's beam width (64) and the blank
-# penalty.
+# penalty, HARK_LISTEN_BETA and HARK_LISTEN_LOOKAHEAD (true/false) the word bonus and the LM lookahead.
 # Without SPEECH.wav it uses eight Free Spoken Digit Dataset clips (from ../shared/data/fsdd) with 1.5 s of
 # faint noise between them, so that each digit is an utterance. Run from the repository root; needs cgo,
 # portaudio19-dev, libasound2-plugins and sox. One core: taskset -c 1, GOMAXPROCS=1, OPENBLAS_NUM_THREADS=1 (the

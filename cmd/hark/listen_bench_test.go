@@ -66,6 +66,21 @@ func BenchmarkListenLatency(b *testing.B) {
 		}
 		opts = append(opts, hark.WithBlankPenalty(p))
 	}
+	// HARK_LISTEN_BETA and HARK_LISTEN_LOOKAHEAD (true/false) override the word bonus and the LM lookahead.
+	if v := os.Getenv("HARK_LISTEN_BETA"); v != "" {
+		beta, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.Fatalf("HARK_LISTEN_BETA: %v", err)
+		}
+		opts = append(opts, hark.WithBeta(beta))
+	}
+	if v := os.Getenv("HARK_LISTEN_LOOKAHEAD"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			b.Fatalf("HARK_LISTEN_LOOKAHEAD: %v", err)
+		}
+		opts = append(opts, hark.WithLookahead(on))
+	}
 	rec, err := hark.Load(modelPath, opts...)
 	if err != nil {
 		b.Fatal(err)
