@@ -19,20 +19,21 @@ import (
 // shipped en-v1-ft, LMs with every dev transcript left out). Pooled WER at beam 64: 57.96 % at the first defaults
 // (α 0.4, β 0.5, no blank penalty) → 55.54 % with α 0.6 and blank penalty 1 → 54.54 % with the mixed LM →
 // 52.02 % with the lookahead and β −1.5 (a word now pays its LM score early, so the bonus that offset that
-// turned into a penalty). At the default beam 128: 51.26 % (53.09 % without the lookahead); on 610 synthetic test
-// utterances no tuning saw, 53.95 % (54.54 %), at the same speed (CPU RTF 0.0083, `hark eval -t 1`). Tune them
-// for another model or LM.
+// turned into a penalty) → 50.57 % with α 0.8 and unknown-word penalty −30 (beyond −25 nothing changes: no
+// out-of-vocabulary word survives). At the default beam 128: 53.09 % (no lookahead, α 0.6, β 0.5, −20) → 49.45 %;
+// on 610 synthetic test utterances no tuning saw, 54.54 % → 50.49 %, at the same speed (CPU RTF ~0.008,
+// `hark eval -t 1`). Tune them for another model or LM.
 const (
 	DefaultBeam = 128
 	// DefaultListenBeam is `hark listen`'s beam: live partials settle sooner with a narrower beam (p90 lag from a
 	// word's end to the first partial that shows it: 164 ms at 64, 300 ms at 128; bench/listen-latency.sh with
 	// the embedded model and LM, BENCHMARKS.md).
 	DefaultListenBeam = 64
-	DefaultAlpha      = 0.6
+	DefaultAlpha      = 0.8
 	DefaultBeta       = -1.5
 	// DefaultUnknownPenalty (natural log, once per word outside the LM's vocabulary) keeps a weak acoustic model
 	// from spelling out run-together non-words that the LM's <unk> probability alone lets through.
-	DefaultUnknownPenalty = -20.0
+	DefaultUnknownPenalty = -30.0
 	// DefaultBlankPenalty is subtracted from the blank's log-probability in every frame of the beam search: the
 	// model drops more letters and words than it adds (deletions outnumber insertions on every dev set).
 	DefaultBlankPenalty = 1.0
