@@ -124,7 +124,11 @@ func (f *recognizerFlags) decoding() string {
 		lmName = "embedded " + models.LM
 	}
 	if lmName != "" {
-		s += fmt.Sprintf(" + LM %s (α %g, β %g, unknown-word penalty %g)", lmName, f.alpha, f.beta, f.unk)
+		s += fmt.Sprintf(" + LM %s (α %g, β %g, unknown-word penalty %g", lmName, f.alpha, f.beta, f.unk)
+		if f.lookahead {
+			s += ", lookahead"
+		}
+		s += ")"
 	}
 	if f.blank != 0 {
 		s += fmt.Sprintf(", blank penalty %g", f.blank)
