@@ -219,6 +219,10 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		s.add(e, f.perUtt, sets[i].utts, results[at:at+n])
 		at += n
 		s.finish(f.hyp == "")
+		if s.Utterances == 0 && len(sets) > 1 {
+			// Its WER would print as 0.00 %: a set with nothing scored is an error, as a lone manifest is.
+			return fmt.Errorf("%s: no utterance could be scored", sets[i].manifest)
+		}
 		pooled.merge(s)
 		perSet = append(perSet, s)
 	}

@@ -297,6 +297,13 @@ func TestEvalSeveralManifests(t *testing.T) {
 		t.Errorf("bad line: exit %d, %+v", code, got)
 	}
 
+	// A manifest none of whose audio can be read is an error naming it, not a set scored 0.00 %.
+	gone := writeFile(t, t.TempDir(), "gone.tsv", "missing.wav\t1.0\tONE\n")
+	if code, stdout, stderr := runHark(t, nil, "eval", "-m", model, "--greedy", "--manifest", a+","+gone); code != 1 ||
+		!strings.Contains(stderr, "gone.tsv: no utterance could be scored") || strings.Contains(stdout, "WER") {
+		t.Errorf("a manifest with nothing readable: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
 	hyp := writeFile(t, dirA, "hyp.tsv", "u00.wav\tZERO\n")
 	if code, _, stderr := runHark(t, nil, "eval", "--hyp", hyp, "--manifest", both); code != 2 || !strings.Contains(stderr, "--hyp scores one manifest") {
 		t.Errorf("--hyp with two manifests: exit %d, %s", code, stderr)
