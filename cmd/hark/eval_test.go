@@ -297,10 +297,12 @@ func TestEvalSeveralManifests(t *testing.T) {
 		t.Errorf("bad line: exit %d, %+v", code, got)
 	}
 
-	// A manifest none of whose audio can be read is an error naming it, not a set scored 0.00 %.
+	// A manifest none of whose audio can be read is reported as not scored, not as a set with 0.00 % WER; the
+	// other sets and the pool are still reported, and the exit status is 1.
 	gone := writeFile(t, t.TempDir(), "gone.tsv", "missing.wav\t1.0\tONE\n")
 	if code, stdout, stderr := runHark(t, nil, "eval", "-m", model, "--greedy", "--manifest", a+","+gone); code != 1 ||
-		!strings.Contains(stderr, "gone.tsv: no utterance could be scored") || strings.Contains(stdout, "WER") {
+		!strings.Contains(stdout, "gone.tsv: 0 utterances, 0.00 h of audio\nWER -\nCER -\nnot scored: 0 bad manifest lines, 1 unreadable") ||
+		!strings.Contains(stdout, "pooled over 2 manifests: 4 utterances") || !strings.Contains(stderr, "missing.wav") {
 		t.Errorf("a manifest with nothing readable: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
 
 func runLMMix(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2 | -fit TEXT] [-arpa] -o out.lm LM LM...")
-	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1 (default: equal)")
+	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1; a model of weight 0 is left out (default: equal)")
 	fit := fs.String("fit", "", "choose the weights that maximise the likelihood of this held-out `text` (comma-separated files; EM, like SRILM's compute-best-mix)")
 	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
@@ -154,6 +155,10 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "hark lm mix: -w and -fit are alternatives: give one")
 		return errUsage
 	}
+	if *keepCase && *fit == "" {
+		fmt.Fprintln(e.stderr, "hark lm mix: -keep-case only applies to the -fit text")
+		return errUsage
+	}
 	if *weightList != "" {
 		fields := strings.Split(*weightList, ",")
 		if len(fields) != fs.NArg() {
@@ -171,6 +176,12 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	}
 	if sameFile(*out, fs.Args()...) {
 		return fmt.Errorf("-o %s is one of the input models: choose another output file", *out)
+	}
+	// A missing -fit text is reported before the models take their time to load.
+	for _, path := range strings.Split(*fit, ",") {
+		if _, err := os.Stat(path); *fit != "" && err != nil {
+			return fmt.Errorf("-fit: %w", err)
+		}
 	}
 	start := time.Now()
 	models := make([]*lm.Model, fs.NArg())

@@ -238,6 +238,8 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "mix", "-w", "1,-1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "bad weight"},
 		{[]string{"lm", "mix", "-w", "1,1", "-fit", "t.txt", "-o", "x.lm", "a.lm", "b.lm"}, 2, "alternatives"},
 		{[]string{"lm", "ppl", "a.lm"}, 2, "usage: hark lm ppl"},
+		{[]string{"lm", "mix", "-keep-case", "-o", "x.lm", "a.lm", "b.lm"}, 2, "only applies to the -fit text"},
+		{[]string{"lm", "mix", "-fit", "no-such-text.txt", "-o", "x.lm", "a.lm", "b.lm"}, 1, "no-such-text.txt"},
 		{[]string{"lm", "info", "../../decoder/lm/testdata/tiny.txt"}, 1, "tiny.txt: no \\data\\ section"},
 		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},
 	}

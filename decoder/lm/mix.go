@@ -19,7 +19,8 @@ import (
 // probability zero in it (that model's <unk> keeps its own mass), so the mixture is normalised over the union of
 // the vocabularies. The order is the highest of the models'.
 //
-// weights must be non-negative, one per model, and are normalised to sum to one.
+// weights must be non-negative, one per model, and are normalised to sum to one; a model of weight 0 is left out
+// entirely.
 func Mix(ctx context.Context, models []*Model, weights []float64) (*Model, error) {
 	if len(models) == 0 {
 		return nil, errors.New("lm.Mix: no models")
@@ -37,10 +38,17 @@ func Mix(ctx context.Context, models []*Model, weights []float64) (*Model, error
 	if total == 0 {
 		return nil, errors.New("lm.Mix: the weights sum to zero")
 	}
-	lambda := make([]float64, len(weights))
+	// A model without weight contributes nothing, not even its vocabulary: its words would otherwise become known
+	// words of probability 10^-99, worse for a decoder than unknown ones.
+	var kept []*Model
+	var lambda []float64
 	for i, w := range weights {
-		lambda[i] = w / total
+		if w > 0 {
+			kept = append(kept, models[i])
+			lambda = append(lambda, w/total)
+		}
 	}
+	models = kept
 
 	// The union vocabulary, in the order the models list their words; toModel[i][u] is the id in model i of
 	// union word u, or -1.
@@ -78,7 +86,7 @@ func Mix(ctx context.Context, models []*Model, weights []float64) (*Model, error
 		var p float64
 		w := key[len(key)-1]
 		for i, m := range models {
-			if lambda[i] == 0 || toModel[i][w] < 0 {
+			if toModel[i][w] < 0 {
 				continue
 			}
 			var s State
@@ -108,6 +116,9 @@ func Mix(ctx context.Context, models []*Model, weights []float64) (*Model, error
 					keys = append(keys, fromModel[i][id])
 				}
 			})
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		keys = sortedUnique(keys, n)
 		gl := &gramList{n: n, ids: keys, prob: make([]float32, len(keys)/n)}
@@ -168,10 +179,15 @@ func (m *Model) backoffWeight(h []int32, lv, i int) float32 {
 	// Rounding can leave the explicit mass a hair above one; the words left to back off to then get (almost)
 	// nothing rather than a negative or infinite weight.
 	const tiny = 1e-12
-	if num < tiny {
+	switch {
+	case num < tiny:
 		return missingLog10 + 1
+	case den < tiny:
+		// The shorter context's stored words hold all its mass, so backed-off words get (almost) nothing there
+		// whatever the weight; a huge weight could only push probabilities above one.
+		return 0
 	}
-	return float32(math.Log10(num / max(den, tiny)))
+	return float32(math.Log10(num / den))
 }
 
 func log10OrFloor(p float64) float64 {

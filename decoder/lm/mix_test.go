@@ -96,8 +96,8 @@ func TestMixNormalised(t *testing.T) {
 	}
 }
 
-// TestMixWeightOne: with all the weight on one model, the mixture answers every query as that model does, even
-// though it also stores the other model's n-grams (with recomputed back-off weights around them).
+// TestMixWeightOne: with all the weight on one model, the mixture is that model: same vocabulary (the other's words
+// stay unknown), same answer to every query.
 func TestMixWeightOne(t *testing.T) {
 	a, b := mixParts(t)
 	for _, tt := range []struct {
@@ -107,6 +107,10 @@ func TestMixWeightOne(t *testing.T) {
 		m, err := Mix(context.Background(), []*Model{a, b}, tt.weights)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if m.NumWords() != tt.want.NumWords() || m.Order() != tt.want.Order() {
+			t.Errorf("weights %v: %d words, order %d; want the weighted model's %d, %d", tt.weights, m.NumWords(), m.Order(),
+				tt.want.NumWords(), tt.want.Order())
 		}
 		for _, ctx := range mixContexts {
 			for id := range tt.want.NumWords() {
