@@ -253,10 +253,12 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 					w = strings.ToLower(w)
 				}
 				id, ok := ids[w]
+				if id == bos || id == eos {
+					// Sentence markers come from line ends; one inside a line would corrupt the counts (KenLM
+					// refuses them too). <unk> may appear: it counts as the unknown word.
+					return nil, st, fmt.Errorf("lm: sentence %d contains the reserved word %s", st.Sentences, w)
+				}
 				if !ok {
-					if w == BOS || w == EOS || w == UNK {
-						return nil, st, fmt.Errorf("lm: text contains the reserved word %s", w)
-					}
 					if len(words) >= maxBuildVocab {
 						return nil, st, fmt.Errorf("lm: vocabulary exceeds %d words", maxBuildVocab)
 					}

@@ -247,6 +247,23 @@ func TestBuildExclude(t *testing.T) {
 	}
 }
 
+// TestBuildReservedWords: sentence markers inside a line are refused; <unk> counts as the unknown word.
+func TestBuildReservedWords(t *testing.T) {
+	for _, text := range []string{"a <s> b\n", "a b\nc </S> d\n"} {
+		if _, _, err := Build(context.Background(), strings.NewReader(text), BuildOptions{Order: 2}); err == nil ||
+			!strings.Contains(err.Error(), "reserved word") {
+			t.Errorf("%q: err = %v, want a reserved-word error", text, err)
+		}
+	}
+	m, _, err := Build(context.Background(), strings.NewReader("a <unk> b\na b\n"), BuildOptions{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NumWords() != 5 || m.Log10Prob("a", "<unk>") <= m.Log10Prob("b", "<unk>") {
+		t.Errorf("<unk> in the text: %d words, p(<unk>|a) %v, p(<unk>|b) %v", m.NumWords(), m.Log10Prob("a", "<unk>"), m.Log10Prob("b", "<unk>"))
+	}
+}
+
 // TestBuildNormalised checks that every context's distribution sums to one, with and without pruning.
 func TestBuildNormalised(t *testing.T) {
 	for _, prune := range [][]uint64{nil, {0, 1, 1}} {
