@@ -21,8 +21,8 @@ import (
 // 52.02 % with the lookahead and β −1.5 (a word now pays its LM score early, so the bonus that offset that
 // turned into a penalty) → 50.57 % with α 0.8 and unknown-word penalty −30 (beyond −25 nothing changes: no
 // out-of-vocabulary word survives). At the default beam 128: 53.09 % (no lookahead, α 0.6, β 0.5, −20) → 49.45 %;
-// on 610 synthetic test utterances used only to check each choice, 54.54 % → 50.49 %, at the same speed (CPU RTF ~0.008,
-// `hark eval -t 1`). Tune them for another model or LM.
+// on 610 synthetic test utterances used only to check each choice, 54.54 % → 50.49 %, at the same speed (CPU RTF
+// ~0.008, `hark eval -t 1`). Tune them for another model or LM.
 const (
 	DefaultBeam = 128
 	// DefaultListenBeam is `hark listen`'s beam: live partials settle sooner with a narrower beam (p90 lag from a

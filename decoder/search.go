@@ -438,12 +438,8 @@ func (s *search) wordScore(p *node) (delta, lnp float64, next lm.State) {
 	if free {
 		lnp = 0
 	}
-	// The word's real score replaces the lookahead charge its letters paid.
-	charged := 0.0
-	if p.vnode >= 0 {
-		charged = d.words.lookahead(p.vnode)
-	}
-	return d.opts.Alpha*(lnp-charged) + d.opts.Beta + pen, lnp, next
+	// The word's real score replaces the lookahead charge its letters paid (none once it left the vocabulary).
+	return d.opts.Alpha*(lnp-d.words.lookahead(p.vnode)) + d.opts.Beta + pen, lnp, next
 }
 
 // final is a finished hypothesis: the beam's prefixes with one text, merged.
