@@ -186,11 +186,8 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	models := make([]*lm.Model, fs.NArg())
 	for i, path := range fs.Args() {
-		m, err := lm.Load(ctx, path)
+		m, err := loadLM(ctx, path)
 		if err != nil {
-			if !strings.Contains(err.Error(), path) {
-				err = fmt.Errorf("%s: %w", path, err)
-			}
 			return err
 		}
 		models[i] = m
@@ -244,11 +241,8 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	for _, path := range fs.Args() {
-		m, err := lm.Load(ctx, path)
+		m, err := loadLM(ctx, path)
 		if err != nil {
-			if !strings.Contains(err.Error(), path) {
-				err = fmt.Errorf("%s: %w", path, err)
-			}
 			return err
 		}
 		text, err := lm.OpenFiles(strings.Split(*textFiles, ",")...)
@@ -263,6 +257,15 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: %s\n", path, st)
 	}
 	return nil
+}
+
+// loadLM loads a language model; its error names the file.
+func loadLM(ctx context.Context, path string) (*lm.Model, error) {
+	m, err := lm.Load(ctx, path)
+	if err != nil && !strings.Contains(err.Error(), path) {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return m, err
 }
 
 func runLMInfo(ctx context.Context, e *env, args []string) error {
