@@ -69,6 +69,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same data flags as before)")
 	initModel := fs.String("init", "", "fine-tune from this model file instead of random weights")
+	lookahead := fs.Int("lookahead", 0, "with --init: widen the model's row convolution to read this many future frames (new taps start at zero; each frame adds one output frame of streaming latency)")
 	freeze := fs.String("freeze", "", "comma-separated parameter-name prefixes to keep fixed, e.g. conv,gru0")
 	epochs := fs.Int("epochs", 30, "passes over the training data")
 	batch := fs.Int("batch", 16, "utterances per batch")
@@ -117,6 +118,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "train", "--epochs and --batch must be at least 1")
 	case schedule.Validate() != nil:
 		return usagef(e, "train", "%v", schedule.Validate())
+	case *lookahead != 0 && *initModel == "":
+		return usagef(e, "train", "--lookahead widens an --init model; a new network takes its lookahead from --config")
 	}
 	if *threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
@@ -152,6 +155,11 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		m, err := acoustic.LoadFile(*initModel)
 		if err != nil {
 			return err
+		}
+		if *lookahead != 0 {
+			if m, err = acoustic.WidenLookahead(m, *lookahead); err != nil {
+				return fmt.Errorf("--lookahead: %s: %w", *initModel, err)
+			}
 		}
 		if net, err = train.NetFromModel(m); err != nil {
 			return err

@@ -63,6 +63,7 @@ func TestTrainFlags(t *testing.T) {
 		{[]string{"train", "--train", manifest, "--config", "huge", "--out", filepath.Join(dir, "r1")}, 1, "neither a preset"},
 		{[]string{"train", "--train", manifest, "--config", "tiny", "--freeze", "lstm", "--out", filepath.Join(dir, "r2")}, 1, "matches no parameter"},
 		{[]string{"train", "--train", manifest + ":-2"}, 1, "must be positive"},
+		{[]string{"train", "--train", manifest, "--lookahead", "8", "--out", filepath.Join(dir, "r4")}, 2, "--lookahead widens an --init model"},
 		{[]string{"train", "--train", manifest, "--resume", "--out", filepath.Join(dir, "none")}, 1, "--resume"},
 		{[]string{"train", "--train", filepath.Join(dir, "missing.tsv"), "--out", filepath.Join(dir, "r3"), "--config", "tiny"}, 1, "missing.tsv"},
 	}
@@ -110,10 +111,18 @@ func TestTrainEndToEnd(t *testing.T) {
 	if code, stdout, stderr := runHark(t, nil, append(args, "--resume")...); code != 0 || !strings.Contains(stdout, "finished") {
 		t.Errorf("resume of a finished run = %d\n%s\n%s", code, stdout, stderr)
 	}
+	narrow := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", filepath.Join(out, train.ModelFile),
+		"--lookahead", "2", "--out", filepath.Join(dir, "narrow"), "--cache", "", "-t", "1"}
+	if code, _, stderr := runHark(t, nil, narrow...); code != 1 || !strings.Contains(stderr, "narrowing") || !strings.Contains(stderr, train.ModelFile) {
+		t.Errorf("narrowing the lookahead = %d, %q; want a refusal naming the model", code, stderr)
+	}
 	ft := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", filepath.Join(out, train.ModelFile),
-		"--freeze", "conv,gru0", "--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
+		"--freeze", "conv,gru0", "--lookahead", "7", "--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
 	if code, stdout, stderr := runHark(t, nil, ft...); code != 0 {
 		t.Errorf("fine-tuning = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if widened, err := acoustic.LoadFile(filepath.Join(dir, "ft", train.ModelFile)); err != nil || widened.Config.Lookahead != 7 {
+		t.Errorf("fine-tune with --lookahead 7: %v, model lookahead %+v", err, widened)
 	}
 	card, _ := os.ReadFile(filepath.Join(dir, "ft", train.CardFile))
 	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") {
