@@ -69,7 +69,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same data flags as before)")
 	initModel := fs.String("init", "", "fine-tune from this model file instead of random weights")
-	lookahead := fs.Int("lookahead", 0, "with --init: widen the model's row convolution to read this many future frames (new taps start at zero; each frame adds one output frame of streaming latency)")
+	lookahead := fs.Int("lookahead", 0, "with --init: widen the model's row convolution to read this many future frames (new taps start at zero; each frame adds one output frame of streaming latency); with --resume it must match the run's")
 	freeze := fs.String("freeze", "", "comma-separated parameter-name prefixes to keep fixed, e.g. conv,gru0")
 	epochs := fs.Int("epochs", 30, "passes over the training data")
 	batch := fs.Int("batch", 16, "utterances per batch")
@@ -118,7 +118,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "train", "--epochs and --batch must be at least 1")
 	case schedule.Validate() != nil:
 		return usagef(e, "train", "%v", schedule.Validate())
-	case *lookahead != 0 && *initModel == "":
+	case *lookahead != 0 && *initModel == "" && !*resume:
 		return usagef(e, "train", "--lookahead widens an --init model; a new network takes its lookahead from --config")
 	}
 	if *threads > 0 {
@@ -168,6 +168,11 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		var cfg acoustic.Config
 		if err := json.Unmarshal(ck.State.ModelConfig, &cfg); err != nil {
 			return fmt.Errorf("--resume: %s does not describe its model", ckPath)
+		}
+		// Re-running the command that started a widened run must resume it, so the same --lookahead is accepted;
+		// another one would silently train a network other than the one asked for.
+		if *lookahead != 0 && *lookahead != cfg.Lookahead {
+			return fmt.Errorf("--lookahead %d: the run in %s reads %d future frames, and a resumed run keeps its network", *lookahead, *out, cfg.Lookahead)
 		}
 		feat, vocab := features.DefaultConfig(), acoustic.EnglishVocabulary()
 		feat.NumMels = cfg.NumMels

@@ -124,6 +124,21 @@ func TestTrainEndToEnd(t *testing.T) {
 	if widened, err := acoustic.LoadFile(filepath.Join(dir, "ft", train.ModelFile)); err != nil || widened.Config.Lookahead != 7 {
 		t.Errorf("fine-tune with --lookahead 7: %v, model lookahead %+v", err, widened)
 	}
+	// Re-running the command that widened a run resumes it; another lookahead on resume is refused.
+	for _, c := range []struct {
+		lookahead string
+		code      int
+		want      string
+	}{
+		{"7", 0, "finished"},
+		{"6", 1, "reads 7 future frames"},
+	} {
+		resumed := []string{"train", "--train", manifest, "--holdout", "0.25", "--lookahead", c.lookahead, "--resume",
+			"--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
+		if code, stdout, stderr := runHark(t, nil, resumed...); code != c.code || !strings.Contains(stdout+stderr, c.want) {
+			t.Errorf("resume with --lookahead %s = %d, want %d and %q\n%s\n%s", c.lookahead, code, c.code, c.want, stdout, stderr)
+		}
+	}
 	card, _ := os.ReadFile(filepath.Join(dir, "ft", train.CardFile))
 	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") {
 		t.Errorf("fine-tuning card:\n%s", card)
