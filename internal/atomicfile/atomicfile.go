@@ -103,6 +103,12 @@ func createTemp(path string, perm fs.FileMode) (*os.File, error) {
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
+		// The temporary name is ours, not the user's: a missing or read-only folder is reported against the
+		// file they asked for.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return f, err
 	}
 	return nil, &fs.PathError{Op: "createtemp", Path: prefix + "*", Err: fs.ErrExist}

@@ -101,8 +101,8 @@ func TestWriteMissingFolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "out.txt")
 	err := WriteBytes(path, []byte("x"), 0o644)
 	var pe *fs.PathError
-	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("error %v, want a *fs.PathError for a missing folder", err)
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) || pe.Path != path {
+		t.Fatalf("error %v, want a *fs.PathError naming %s for a missing folder", err, path)
 	}
 }
 
