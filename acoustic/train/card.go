@@ -105,8 +105,12 @@ func (t *Trainer) writeCard() error {
 		if a.VTLP > 0 {
 			vtlp = fmt.Sprintf(", VTLP ±%.0f %% (mel-axis warping)", 100*a.VTLP)
 		}
-		fmt.Fprintf(&b, "- augmentation: speed ±%.0f %% (feature-time warping)%s, noise on %.0f %% of utterances at %g–%g dB SNR, SpecAugment %d×%d frequency and %d×%.0f %% time masks\n",
-			100*a.Speed, vtlp, 100*a.NoiseProb, a.NoiseMinSNR, a.NoiseMaxSNR, a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)
+		spec := "no SpecAugment"
+		if a.FreqMasks > 0 || a.TimeMasks > 0 {
+			spec = fmt.Sprintf("SpecAugment %d×%d frequency and %d×%.0f %% time masks", a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)
+		}
+		fmt.Fprintf(&b, "- augmentation: speed ±%.0f %% (feature-time warping)%s, noise on %.0f %% of utterances at %g–%g dB SNR, %s\n",
+			100*a.Speed, vtlp, 100*a.NoiseProb, a.NoiseMinSNR, a.NoiseMaxSNR, spec)
 	} else {
 		b.WriteString("- no augmentation\n")
 	}

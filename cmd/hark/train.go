@@ -91,6 +91,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
 	vtlp := fs.Float64("vtlp", 0, "vocal tract length perturbation: mel-axis warp factors in [1-x, 1+x] (0.1 is usual); 0 = off")
 	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
+	specAugment := fs.Bool("specaugment", true, "mask random mel bands and time spans of the training features (SpecAugment)")
 	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
 	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
 	cache := fs.String("cache", defaultCacheDir("features"), "feature cache folder; empty turns the cache off")
@@ -285,6 +286,9 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	if *augment {
 		a := train.DefaultAugment()
 		a.Speed, a.VTLP, a.NoiseProb = *speed, *vtlp, *noise
+		if !*specAugment {
+			a.FreqMasks, a.TimeMasks = 0, 0
+		}
 		aug = &a
 	}
 	opt := train.Options{

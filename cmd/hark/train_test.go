@@ -100,6 +100,9 @@ func TestTrainEndToEnd(t *testing.T) {
 	if m.Config.GRUUnits != modelPresets()["tiny"].GRUUnits {
 		t.Errorf("model config %+v", m.Config)
 	}
+	if card, _ := os.ReadFile(filepath.Join(out, train.CardFile)); !strings.Contains(string(card), "SpecAugment 2×15 frequency") {
+		t.Errorf("card of a default run names no SpecAugment masks:\n%s", card)
+	}
 	for _, f := range []string{train.CheckpointFile, train.CardFile, train.MetricsFile, train.LossPlotFile, train.WERPlotFile} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
@@ -117,7 +120,7 @@ func TestTrainEndToEnd(t *testing.T) {
 		t.Errorf("narrowing the lookahead = %d, %q; want a refusal naming the model", code, stderr)
 	}
 	ft := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", filepath.Join(out, train.ModelFile),
-		"--freeze", "conv,gru0", "--lookahead", "7", "--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
+		"--freeze", "conv,gru0", "--lookahead", "7", "--specaugment=false", "--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
 	if code, stdout, stderr := runHark(t, nil, ft...); code != 0 {
 		t.Errorf("fine-tuning = %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -140,7 +143,8 @@ func TestTrainEndToEnd(t *testing.T) {
 		}
 	}
 	card, _ := os.ReadFile(filepath.Join(dir, "ft", train.CardFile))
-	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") {
+	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") ||
+		!strings.Contains(string(card), "no SpecAugment") {
 		t.Errorf("fine-tuning card:\n%s", card)
 	}
 
