@@ -24,6 +24,9 @@
 # Without the added noise only (speed perturbation and SpecAugment kept; started 2026-11-26 at the end of a
 # session, resumes the same way):
 #   RUN=en-v7-nonoise training/train-default.sh --noise 0
+#
+# Speed perturbation as the only on-the-fly augmentation (started 2026-11-27 on a fresh machine, resumes the same way):
+#   RUN=en-v9-speed training/train-default.sh --noise 0 --specaugment=false
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
