@@ -192,7 +192,7 @@ func Load(r io.Reader, name string) (*Model, error) {
 		return fail(err.Error(), ErrHeader)
 	}
 	if err := h.Features.Validate(); err != nil {
-		return fail("features: "+err.Error(), ErrHeader)
+		return fail(err.Error(), ErrHeader) // the message already begins "features:"
 	}
 	if h.Features.NumMels != h.Config.NumMels {
 		return fail(fmt.Sprintf("features have %d mels, network wants %d", h.Features.NumMels, h.Config.NumMels), ErrHeader)

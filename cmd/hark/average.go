@@ -13,12 +13,15 @@ func runAverage(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "average", "[-w 1,1,...] -o out.hark MODEL.hark MODEL.hark...")
 	out := fs.String("o", "", "output model `file` (required)")
 	weightList := fs.String("w", "", "comma-separated `weights`, one per model (default: equal); they are scaled to add up to 1")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if fs.NArg() == 1 {
+		return usagef(e, "average", "one model given: averaging needs at least two")
 	}
 	var weights []float64
 	if *weightList != "" {

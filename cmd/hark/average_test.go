@@ -91,6 +91,7 @@ func TestAverageCommandErrors(t *testing.T) {
 	}{
 		{[]string{model}, 2, "usage: hark average"},
 		{[]string{"-o", out}, 2, "usage: hark average"},
+		{[]string{"-o", out, model}, 2, "one model given: averaging needs at least two"},
 		{[]string{"-o", out, "-w", "1,x", model, model}, 2, `-w: "x" is not a number`},
 		{[]string{"-o", out, "-w", "1", model, model}, 2, "-w has 1 weights for 2 models"},
 		{[]string{"-o", out, "-w", "-1,1", model, model}, 1, "weight 1 is -1"},

@@ -31,6 +31,7 @@ type evalFlags struct {
 	strict   bool
 	limit    int
 	threads  int
+	vad      bool
 }
 
 // evalResult is one utterance's outcome.
@@ -107,13 +108,14 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	f.register(fs, hark.DefaultBeam)
 	fs.StringVar(&f.manifest, "manifest", "", "`manifest` to score: TSV, DeepSpeech CSV or a LibriSpeech folder (required); several, comma-separated, are scored each and pooled")
 	fs.StringVar(&f.hyp, "hyp", "", "score the hypotheses in `file` (PATH<TAB>TEXT lines) instead of running a model")
-	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors")
+	fs.BoolVar(&f.perUtt, "per-utt", false, "print the word alignment of every utterance with errors (on standard error with --json)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
 	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances of each manifest")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
+	fs.BoolVar(&f.vad, "vad", false, "cut each file at voice activity and recognise it segment by segment, as hark transcribe does, instead of whole (the RTF then includes reading the audio)")
 	dump := fs.String("dump", "", "also save the model's log-probabilities as a decoder dev set in `folder` (refs.tsv, ID.npy, vocab.txt) for hark lm tune")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	usage := func(msg string) error {
@@ -130,11 +132,14 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if err := f.check(); err != nil {
 		return usage(err.Error())
 	}
+	if f.vad && *dump != "" {
+		return usage("--dump saves whole-utterance log-probabilities: it cannot be used with --vad")
+	}
 	if f.hyp != "" {
 		var modelFlags []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "unk", "blank-penalty", "t", "dump":
+			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "unk", "blank-penalty", "t", "dump", "vad":
 				modelFlags = append(modelFlags, "-"+fl.Name)
 			}
 		})
@@ -190,13 +195,16 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		info.Model, info.Decoder, info.Threads = f.modelName(), f.decoding(), f.threads
+		if f.vad {
+			info.Decoder = "voice-activity segments, " + info.Decoder
+		}
 		var d *devSetDump
 		if *dump != "" {
 			if d, err = startDump(*dump, rec.Model().Vocabulary); err != nil {
 				return err
 			}
 		}
-		if results, err = recognizeAll(ctx, rec, utts, f.threads, d); err != nil {
+		if results, err = recognizeAll(ctx, rec, utts, f.threads, f.vad, d); err != nil {
 			return err
 		}
 		if d != nil {
@@ -209,6 +217,15 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		info.PeakRSSMB = peakRSSMB()
 	}
 
+	// --per-utt alignments go to standard output beside the text summary, but to standard error with --json, so
+	// that standard output stays one JSON document.
+	var alignments io.Writer
+	if f.perUtt {
+		alignments = e.stdout
+		if f.asJSON {
+			alignments = e.stderr
+		}
+	}
 	pooled := info
 	pooled.Manifest = f.manifest
 	var perSet []evalSummary
@@ -216,7 +233,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		s := info
 		s.Manifest, s.Skipped = sets[i].manifest, sets[i].skipped
 		n := len(sets[i].utts)
-		s.add(e, f.perUtt, sets[i].utts, results[at:at+n])
+		s.add(e, alignments, sets[i].utts, results[at:at+n])
 		at += n
 		s.finish(f.hyp == "")
 		pooled.merge(s)
@@ -246,9 +263,9 @@ type evalSet struct {
 	skipped   int
 }
 
-// add scores utterances into s (failures are named on e.stderr; with perUtt, alignments with errors go to
-// e.stdout).
-func (s *evalSummary) add(e *env, perUtt bool, utts []corpus.Utterance, results []evalResult) {
+// add scores utterances into s. Failures are named on e.stderr; alignments with errors go to alignments unless
+// it is nil.
+func (s *evalSummary) add(e *env, alignments io.Writer, utts []corpus.Utterance, results []evalResult) {
 	for i, r := range results {
 		if r.err != nil {
 			s.Failed++
@@ -265,8 +282,8 @@ func (s *evalSummary) add(e *env, perUtt bool, utts []corpus.Utterance, results 
 		words, chars := r.words.Counts, r.chars
 		s.Words.add(words)
 		s.Chars.add(chars)
-		if perUtt && (words.Errors() > 0 || chars.Errors() > 0) {
-			fmt.Fprintf(e.stdout, "%s\n%s\n", utts[i].Path, r.words.Format())
+		if alignments != nil && (words.Errors() > 0 || chars.Errors() > 0) {
+			fmt.Fprintf(alignments, "%s\n%s\n", utts[i].Path, r.words.Format())
 		}
 	}
 }
@@ -303,6 +320,26 @@ func (c evalCounts) counts() metrics.ErrorCounts {
 	return metrics.ErrorCounts{Sub: c.Sub, Del: c.Del, Ins: c.Ins, RefLen: c.RefLen}
 }
 
+// plural is "1 utterance", "2 utterances".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// audioLength is a duration in the unit that keeps it readable: a dev set of a few files is "9.7 s", not "0.00 h".
+func audioLength(seconds float64) string {
+	switch {
+	case seconds < 60:
+		return fmt.Sprintf("%.1f s", seconds)
+	case seconds < 3600:
+		return fmt.Sprintf("%.1f min", seconds/60)
+	default:
+		return fmt.Sprintf("%.2f h", seconds/3600)
+	}
+}
+
 // writeEvalSummary prints the summary as text or JSON.
 func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	if asJSON {
@@ -313,7 +350,7 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	var b strings.Builder
 	// Several manifests: each one's counts, then the pooled block with the model and the speed.
 	for _, set := range s.Sets {
-		fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", set.Manifest, set.Utterances, set.AudioSeconds/3600)
+		fmt.Fprintf(&b, "%s: %s, %s of audio\n", set.Manifest, plural(set.Utterances, "utterance"), audioLength(set.AudioSeconds))
 		if set.Utterances == 0 {
 			// Not "WER 0.00 %": nothing was scored (the exit status is 1: see not scored).
 			b.WriteString("WER -\nCER -\n")
@@ -325,9 +362,9 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 		}
 	}
 	if len(s.Sets) > 0 {
-		fmt.Fprintf(&b, "pooled over %d manifests: %d utterances, %.2f h of audio\n", len(s.Sets), s.Utterances, s.AudioSeconds/3600)
+		fmt.Fprintf(&b, "pooled over %d manifests: %s, %s of audio\n", len(s.Sets), plural(s.Utterances, "utterance"), audioLength(s.AudioSeconds))
 	} else {
-		fmt.Fprintf(&b, "%s: %d utterances, %.2f h of audio\n", s.Manifest, s.Utterances, s.AudioSeconds/3600)
+		fmt.Fprintf(&b, "%s: %s, %s of audio\n", s.Manifest, plural(s.Utterances, "utterance"), audioLength(s.AudioSeconds))
 	}
 	if s.Hypotheses != "" {
 		fmt.Fprintf(&b, "hypotheses from %s", s.Hypotheses)
@@ -354,8 +391,9 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 }
 
 // recognizeAll recognises every utterance on threads workers, results in manifest order. With d, each
-// utterance's log-probabilities are saved too, from the same forward pass.
-func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int, d *devSetDump) ([]evalResult, error) {
+// utterance's log-probabilities are saved too, from the same forward pass. With vad, each file is recognised as
+// hark transcribe recognises it, segment by segment (d must be nil).
+func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int, vad bool, d *devSetDump) ([]evalResult, error) {
 	results := make([]evalResult, len(utts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -368,7 +406,11 @@ func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utter
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			for i := range jobs {
-				results[i] = recognizeOne(ctx, rec, utts[i], i, d)
+				if vad {
+					results[i] = recognizeSegmented(ctx, rec, utts[i])
+				} else {
+					results[i] = recognizeOne(ctx, rec, utts[i], i, d)
+				}
 			}
 		}()
 	}
@@ -416,6 +458,27 @@ func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance,
 	if d != nil {
 		r.dumpErr = d.save(i, u.Path, lp)
 	}
+	return r
+}
+
+// recognizeSegmented recognises one utterance file as hark transcribe does (voice-activity segments) and scores
+// it. A file damaged part-way is an error, not a short transcript scored as if it were whole.
+func recognizeSegmented(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance) evalResult {
+	f, err := os.Open(u.Path)
+	if err != nil {
+		return evalResult{err: err}
+	}
+	defer f.Close()
+	cpu0, _ := threadCPUSeconds()
+	start := time.Now()
+	res, err := rec.TranscribeReader(ctx, f, u.Path, nil)
+	busy := time.Since(start).Seconds()
+	cpu1, _ := threadCPUSeconds()
+	if err != nil {
+		return evalResult{err: err}
+	}
+	r := score(u.Text, res.Text)
+	r.audio, r.busy, r.cpu = res.Duration, busy, cpu1-cpu0
 	return r
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 )
 
 // writeFile writes text to dir/name and returns the path.
@@ -126,6 +128,8 @@ func TestEvalModel(t *testing.T) {
 		{[]string{"-m", model, "--manifest", manifest}, 0, "6 utterances", ""},
 		{[]string{"--model", model, "--manifest", manifest, "--greedy", "--limit", "2"}, 0, "greedy decoding", ""},
 		{[]string{"-m", model, "--manifest", manifest, "--beam", "8", "-t", "2", "--per-utt", "--alpha", "0.1"}, 0, "REF", ""},
+		{[]string{"-m", model, "--manifest", manifest, "--vad", "--dump", filepath.Join(dir, "dump")}, 2, "", "cannot be used with --vad"},
+		{[]string{"-m", model, "--manifest", manifest, "--vad", "--greedy"}, 0, "voice-activity segments, greedy", ""},
 	}
 	if _, err := hark.Default(); errors.Is(err, hark.ErrNoDefaultModel) {
 		tests = append(tests, struct {
@@ -178,6 +182,71 @@ func TestEvalModel(t *testing.T) {
 		if _, ok := threadCPUSeconds(); ok && got.CPURTF <= 0 {
 			t.Errorf("%q: no CPU RTF: %+v", decoding, got)
 		}
+	}
+}
+
+// --per-utt with --json keeps standard output one JSON document: the alignments go to standard error.
+func TestEvalPerUttJSON(t *testing.T) {
+	manifest := writeToyCorpus(t, t.TempDir(), 4)
+	code, stdout, stderr := runHark(t, nil, "eval", "-m", tinyModelFile(t), "--manifest", manifest, "--greedy", "--per-utt", "--json")
+	var s evalSummary
+	if err := json.Unmarshal([]byte(stdout), &s); code != 0 || err != nil || s.Utterances != 4 {
+		t.Fatalf("exit %d, standard output is not the summary (%v):\n%s", code, err, stdout)
+	}
+	if !strings.Contains(stderr, "REF") {
+		t.Errorf("alignments missing from standard error: %q", stderr)
+	}
+}
+
+// eval --vad scores exactly what hark transcribe writes for files long enough to be cut at voice activity.
+func TestEvalVADMatchesTranscribe(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModelFile(t)
+	var m strings.Builder
+	var files []string
+	for i := range 3 {
+		// Silence, a tone, a long pause, another tone: 3.4 s, which transcribe cuts into segments.
+		s := make([]float32, 16000*34/10)
+		for _, at := range []int{8000, 8000 + 32000} {
+			for j := at; j < at+9600 && j < len(s); j++ {
+				s[j] = 0.3 * float32(math.Sin(2*math.Pi*float64(300+150*i)*float64(j)/16000))
+			}
+		}
+		name := fmt.Sprintf("long%d.wav", i)
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := audio.WriteWAV(f, s, 16000); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		files = append(files, filepath.Join(dir, name))
+		fmt.Fprintf(&m, "%s\t3.4\tONE TWO\n", name)
+	}
+	manifest := writeFile(t, dir, "long.tsv", m.String())
+	code, stdout, stderr := runHark(t, nil, append([]string{"transcribe", "-m", model, "--greedy", "-f", "jsonl"}, files...)...)
+	if code != 0 {
+		t.Fatalf("transcribe: %d %s", code, stderr)
+	}
+	var hyps strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r struct{ File, Text string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&hyps, "%s\t%s\n", r.File, r.Text)
+	}
+	want, code, stderr := evalJSON(t, "--manifest", manifest, "--hyp", writeFile(t, t.TempDir(), "hyp.tsv", hyps.String()))
+	if code != 0 {
+		t.Fatalf("eval --hyp: %d %s", code, stderr)
+	}
+	got, code, stderr := evalJSON(t, "-m", model, "--manifest", manifest, "--greedy", "--vad", "-t", "2")
+	if code != 0 {
+		t.Fatalf("eval --vad: %d %s", code, stderr)
+	}
+	if got.Words != want.Words || got.Chars != want.Chars || got.Utterances != 3 || math.Abs(got.AudioSeconds-3*3.4) > 1e-9 {
+		t.Errorf("eval --vad %+v\nscoring transcribe's output: %+v", got, want)
 	}
 }
 
@@ -301,7 +370,7 @@ func TestEvalSeveralManifests(t *testing.T) {
 	// other sets and the pool are still reported, and the exit status is 1.
 	gone := writeFile(t, t.TempDir(), "gone.tsv", "missing.wav\t1.0\tONE\n")
 	if code, stdout, stderr := runHark(t, nil, "eval", "-m", model, "--greedy", "--manifest", a+","+gone); code != 1 ||
-		!strings.Contains(stdout, "gone.tsv: 0 utterances, 0.00 h of audio\nWER -\nCER -\nnot scored: 0 bad manifest lines, 1 unreadable") ||
+		!strings.Contains(stdout, "gone.tsv: 0 utterances, 0.0 s of audio\nWER -\nCER -\nnot scored: 0 bad manifest lines, 1 unreadable") ||
 		!strings.Contains(stdout, "pooled over 2 manifests: 4 utterances") || !strings.Contains(stderr, "missing.wav") {
 		t.Errorf("a manifest with nothing readable: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

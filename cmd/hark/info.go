@@ -23,7 +23,7 @@ type infoJSON struct {
 func runInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "info", "[--json] FILE...")
 	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

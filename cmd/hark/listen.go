@@ -37,7 +37,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	})
-	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place) or jsonl (partial, final and stats events)")
+	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place; txt is the same) or jsonl (partial, final and stats events)")
 	def := hark.DefaultEndpointConfig().Rules
 	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")
 	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence without speech (0: never)")
@@ -49,7 +49,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	record := fs.String("record", "", "check the microphone: capture to this 16 kHz mono WAV `file` instead of transcribing")
 	seconds := fs.Float64("seconds", 0, "stop after this many `seconds` of audio (default: 5 with --record, else until Ctrl-C)")
 	buffer := fs.Duration("buffer", 2*time.Second, "hold this much audio when processing falls behind, then drop (and count) new audio")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	secondsSet := false
@@ -105,6 +105,9 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	}
 	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules},
 		MaxSamples: int64(math.Round(*seconds * audio.SampleRate))}
+	if *format == "txt" { // transcribe's name for it
+		*format = "text"
+	}
 	switch {
 	case *format != "text" && *format != "jsonl":
 		fmt.Fprintf(e.stderr, "hark listen: unknown --format %q (want text or jsonl)\n", *format)

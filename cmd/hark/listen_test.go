@@ -78,6 +78,7 @@ func TestListenUsage(t *testing.T) {
 		{[]string{"listen", "--endpoint-pause", "0", "--endpoint-idle", "0", "--endpoint-max", "0", "--seconds", "-2"}, "--seconds"},
 		{[]string{"listen", "--lm", "x.lm", "--no-lm"}, "contradict"},
 		{[]string{"listen", "--beam", "0"}, "--beam"},
+		{[]string{"listen", "--format", "txt", "--beam", "0"}, "--beam"}, // txt is accepted as transcribe's name for text
 	} {
 		if code, _, stderr := runHark(t, nil, tt.args...); code != 2 || !strings.Contains(stderr, tt.says) {
 			t.Errorf("hark %q = %d (stderr %q), want 2 and %q", tt.args, code, stderr, tt.says)

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime"
@@ -18,35 +21,40 @@ import (
 )
 
 func runLM(ctx context.Context, e *env, args []string) error {
-	usage := func() {
-		fmt.Fprintln(e.stderr, "usage: hark lm build [flags] -o out.lm TEXT...   build a Kneser–Ney n-gram model from text")
-		fmt.Fprintln(e.stderr, "       hark lm tune [flags] -lm en.lm DEVDIR      search the decoder's α and β on a dev set")
-		fmt.Fprintln(e.stderr, "       hark lm mix [-w W,... | -fit TEXT] -o out.lm LM...  interpolate models (domain adaptation)")
-		fmt.Fprintln(e.stderr, "       hark lm ppl -text TEXT LM...               perplexity of each model on a text")
-		fmt.Fprintln(e.stderr, "       hark lm info FILE...                       load models and show their order, sizes and load time")
-		fmt.Fprintln(e.stderr, "Run \"hark lm build -h\" or \"hark lm tune -h\" for their flags.")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: hark lm build [flags] -o out.lm TEXT...   build a Kneser–Ney n-gram model from text")
+		fmt.Fprintln(w, "       hark lm tune [flags] -lm en.lm DEVDIR      search the decoder's α and β on a dev set")
+		fmt.Fprintln(w, "       hark lm mix [-w W,... | -fit TEXT] -o out.lm LM...  interpolate models (domain adaptation)")
+		fmt.Fprintln(w, "       hark lm ppl -text TEXT LM...               perplexity of each model on a text")
+		fmt.Fprintln(w, "       hark lm info FILE...                       load models and show their order, sizes and load time")
+		fmt.Fprintln(w, "Run \"hark lm SUBCOMMAND -h\" for a subcommand's flags.")
 	}
 	if len(args) == 0 {
-		usage()
+		usage(e.stderr)
 		return errUsage
 	}
-	switch args[0] {
-	case "build":
-		return runLMBuild(ctx, e, args[1:])
-	case "tune":
-		return runLMTune(ctx, e, args[1:])
-	case "mix":
-		return runLMMix(ctx, e, args[1:])
-	case "ppl":
-		return runLMPerplexity(ctx, e, args[1:])
-	case "info":
-		return runLMInfo(ctx, e, args[1:])
-	case "-h", "-help", "--help", "help":
-		usage()
+	subcommands := map[string]func(context.Context, *env, []string) error{
+		"build": runLMBuild,
+		"tune":  runLMTune,
+		"mix":   runLMMix,
+		"ppl":   runLMPerplexity,
+		"info":  runLMInfo,
+	}
+	run, ok := subcommands[args[0]]
+	switch {
+	case ok:
+		err := run(ctx, e, args[1:])
+		var ee exitError
+		if err == nil || errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) || errors.As(err, &ee) {
+			return err
+		}
+		return subcommandError{name: args[0], err: err}
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
+		usage(e.stdout)
 		return nil
 	}
 	fmt.Fprintf(e.stderr, "hark lm: unknown subcommand %q\n", args[0])
-	usage()
+	usage(e.stderr)
 	return errUsage
 }
 
@@ -60,7 +68,7 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	exclude := fs.String("exclude", "", "comma-separated `manifests` (dev and test sets) whose transcripts are left out of the text, so that scores on them are not flattered by a model that has read them")
 	out := fs.String("o", "", "output `file` (required)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
@@ -140,7 +148,7 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	out := fs.String("o", "", "output `file` (required)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() < 2 {
@@ -233,7 +241,7 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm ppl", "-text TEXT[,TEXT] LM...")
 	textFiles := fs.String("text", "", "comma-separated text `files`, one sentence per line (required)")
 	keepCase := fs.Bool("keep-case", false, "keep the text's letter case (by default it is lower-cased, as lm build does)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *textFiles == "" || fs.NArg() == 0 {
@@ -254,6 +262,10 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", *textFiles, err)
 		}
+		if st.Sentences == 0 {
+			// A perplexity over nothing is not a number to compare models by.
+			return fmt.Errorf("%s: no sentences to score", *textFiles)
+		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", path, st)
 	}
 	return nil
@@ -270,7 +282,7 @@ func loadLM(ctx context.Context, path string) (*lm.Model, error) {
 
 func runLMInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm info", "FILE...")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -326,7 +338,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
 	lookahead := fs.Bool("lookahead", hark.DefaultLookahead, "charge each word's unigram LM score while it is spelled (as hark transcribe does by default; -lookahead=false: only when it ends)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *lmPath == "" || fs.NArg() != 1 {

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -45,6 +46,15 @@ func usagef(e *env, name, format string, args ...any) error {
 	fmt.Fprintf(e.stderr, "hark %s: %s\n", name, fmt.Sprintf(format, args...))
 	return errUsage
 }
+
+// subcommandError is a failure of a subcommand ("hark lm build"), so that the message names it whole.
+type subcommandError struct {
+	name string
+	err  error
+}
+
+func (e subcommandError) Error() string { return e.name + ": " + e.err.Error() }
+func (e subcommandError) Unwrap() error { return e.err }
 
 // exitError carries a specific exit status out of a command (for example "some files failed").
 type exitError struct{ code int }
@@ -93,6 +103,9 @@ func runMain(ctx context.Context, e *env, args []string) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = []string{"version"}
+	}
 	for _, c := range cmds {
 		if c.name != args[0] {
 			continue
@@ -109,7 +122,13 @@ func runMain(ctx context.Context, e *env, args []string) int {
 		case errors.As(err, &ee):
 			return ee.code
 		default:
-			fmt.Fprintf(e.stderr, "hark %s: %v\n", c.name, err)
+			name := c.name
+			var sub subcommandError
+			if errors.As(err, &sub) {
+				name, err = c.name+" "+sub.name, sub.err
+			}
+			// The library's errors begin "hark: "; after "hark transcribe: " that says nothing new.
+			fmt.Fprintf(e.stderr, "hark %s: %s\n", name, strings.TrimPrefix(err.Error(), "hark: "))
 			return 1
 		}
 	}
@@ -135,26 +154,38 @@ func printHelp(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "Run \"hark help <command>\" for a command's flags.")
 }
 
-// newFlagSet returns a flag set whose usage message names the command and whose errors go to e.stderr.
+// newFlagSet returns a flag set whose usage message names the command. Errors and usage go to e.stderr, except
+// that parseFlags prints the usage asked for with -h to e.stdout, so that "hark help transcribe | less" works.
 func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hark "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: hark %s %s\n", name, usage)
+		fmt.Fprintf(fs.Output(), "usage: hark %s %s\n", name, usage)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses args and maps a flag error to errUsage (the flag package has already printed it).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
-		}
+// parseFlags parses args. Asked for help, it prints the usage on e.stdout and returns flag.ErrHelp. On a wrong flag
+// the flag package has printed the error; parseFlags adds a one-line hint rather than the whole usage, which would
+// push the error off the screen, and returns errUsage.
+func parseFlags(e *env, fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		fs.SetOutput(e.stderr)
+		return flag.ErrHelp
+	default:
+		fmt.Fprintf(e.stderr, "run \"%s -h\" for its flags\n", fs.Name())
 		return errUsage
 	}
-	return nil
 }
 
 // version is set by the linker (-ldflags "-X main.version=...") for releases; otherwise it comes from build info.
@@ -162,7 +193,7 @@ var version = ""
 
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "version", "")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	v := version

@@ -33,6 +33,11 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{[]string{"info"}, 2, "", "usage: hark info"},
 		{[]string{"info", "--no-such-flag", "x"}, 2, "", "flag provided but not defined"},
+		{[]string{"--version"}, 0, "hark ", ""},
+		// Help that was asked for goes to standard output, so that it can be paged.
+		{[]string{"help", "info"}, 0, "usage: hark info", ""},
+		{[]string{"info", "-h"}, 0, "usage: hark info", ""},
+		{[]string{"lm", "build", "--help"}, 0, "usage: hark lm build", ""},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runHark(t, nil, tt.args...)
@@ -40,6 +45,20 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 			t.Errorf("hark %q = %d, stdout %q, stderr %q; want %d, %q, %q",
 				tt.args, code, stdout, stderr, tt.code, tt.wantStdout, tt.wantStderr)
 		}
+	}
+}
+
+// A wrong flag value is reported with a one-line hint, not buried under the whole flag list.
+func TestWrongFlagIsNotBuried(t *testing.T) {
+	code, stdout, stderr := runHark(t, nil, "transcribe", "--beam", "many", "x.wav")
+	if code != 2 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q; want 2 and nothing", code, stdout)
+	}
+	if !strings.Contains(stderr, `invalid value "many" for flag -beam`) || !strings.Contains(stderr, `run "hark transcribe -h"`) {
+		t.Errorf("stderr %q does not name the flag and the hint", stderr)
+	}
+	if strings.Contains(stderr, "usage:") || strings.Count(stderr, "\n") > 3 {
+		t.Errorf("stderr prints the usage after the error:\n%s", stderr)
 	}
 }
 
@@ -138,6 +157,25 @@ func TestSpectrogramWritesPNG(t *testing.T) {
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*tmp*"))
 	if len(matches) > 0 {
 		t.Errorf("temporary files left behind: %v", matches)
+	}
+}
+
+// -o - writes the PNG to standard output (a pipe into an image viewer), reading standard input or a file.
+func TestSpectrogramToStandardOutput(t *testing.T) {
+	wav, err := os.ReadFile("../../testdata/sample.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	code, stdout, stderr := runHark(t, wav, "spectrogram", "-o", "-", "-width", "5", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if cfg, err := png.DecodeConfig(strings.NewReader(stdout)); err != nil || cfg.Width != 5*96 {
+		t.Errorf("standard output is not the 5-inch PNG: %v, %+v", err, cfg)
+	}
+	if _, err := os.Stat("-"); !os.IsNotExist(err) {
+		t.Errorf("-o - made a file named -")
 	}
 }
 

@@ -22,10 +22,10 @@ const maxSpectrogramColumns = 6000
 
 func runSpectrogram(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "spectrogram", "[-o out.png] [-width inches] [-height inches] FILE")
-	out := fs.String("o", "", "output PNG `file` (default: FILE with .png)")
+	out := fs.String("o", "", "output PNG `file` (default: FILE with .png; - for standard output)")
 	width := fs.Float64("width", 0, "image width in `inches` at 96 dpi (default: grows with the duration, 6 to 40)")
 	height := fs.Float64("height", 4, "image height in `inches` at 96 dpi")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -43,11 +43,11 @@ func runSpectrogram(ctx context.Context, e *env, args []string) error {
 	in := fs.Arg(0)
 	if *out == "" {
 		if in == "-" {
-			return fmt.Errorf("-o is required when reading standard input")
+			return fmt.Errorf("-o is required when reading standard input (-o - writes the PNG to standard output)")
 		}
 		*out = trimExt(in) + ".png"
 	}
-	if in != "-" && sameFile(*out, in) {
+	if in != "-" && *out != "-" && sameFile(*out, in) {
 		return fmt.Errorf("%s: the output would overwrite the input; choose another name with -o", *out)
 	}
 	samples, info, err := loadAudio(e, in)
@@ -72,6 +72,10 @@ func runSpectrogram(ctx context.Context, e *env, args []string) error {
 	}
 	png, err := drawSpectrogram(m, hopSeconds, in, vg.Length(w)*vg.Inch, vg.Length(*height)*vg.Inch)
 	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err := e.stdout.Write(png)
 		return err
 	}
 	return writeFileAtomic(*out, png)

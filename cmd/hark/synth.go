@@ -26,7 +26,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 		"comma-separated `speakers` held out for the test split")
 	permille := fs.Int("test-sentences", 20, "sentences held out for the test split, in `thousandths`")
 	quiet := fs.Bool("q", false, "no progress lines")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 || *n < 0 || *jobs < 1 || *chunk < 1 || *permille < 0 || *permille > 1000 {

@@ -96,7 +96,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
 	cache := fs.String("cache", defaultCacheDir("features"), "feature cache folder; empty turns the cache off")
 	workers := fs.Int("workers", 2, "goroutines loading and augmenting batches ahead of training")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *trainSpec == "" {

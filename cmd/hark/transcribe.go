@@ -53,14 +53,17 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	})
 	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv; with -o, several separated by commas (-f srt,vtt,txt)")
 	fs.StringVar(&f.format, "format", "txt", "same as -f")
-	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output")
+	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output (- is standard output)")
 	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
 	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
 	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
 	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments")
-	files, err := parseInterleaved(fs, args)
+	files, err := parseInterleaved(e, fs, args)
 	if err != nil {
 		return err
+	}
+	if f.outDir == "-" { // "-o -" is standard output, as "-" is standard input
+		f.outDir = ""
 	}
 	formats, ferr := parseFormats(f.format)
 	switch {
@@ -71,9 +74,14 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "transcribe", "%v", ferr)
 	case len(formats) > 1 && f.outDir == "":
 		return usagef(e, "transcribe", "several formats (-f %s) need -o DIR: standard output takes one", f.format)
-	case f.jobs < 1 || f.threads < 1 || f.nbest < 1 || f.beam < 1:
-		fmt.Fprintln(e.stderr, "hark transcribe: -j, -t, --nbest and --beam must be at least 1")
-		return errUsage
+	case f.jobs < 1:
+		return usagef(e, "transcribe", "-j %d: must be at least 1", f.jobs)
+	case f.threads < 1:
+		return usagef(e, "transcribe", "-t %d: must be at least 1", f.threads)
+	case f.nbest < 1:
+		return usagef(e, "transcribe", "--nbest %d: must be at least 1", f.nbest)
+	case f.beam < 1:
+		return usagef(e, "transcribe", "--beam %d: must be at least 1", f.beam)
 	case f.noLM && f.lm != "":
 		fmt.Fprintln(e.stderr, "hark transcribe: --lm and --no-lm contradict each other")
 		return errUsage
@@ -143,10 +151,10 @@ func checkOutputs(dir string, formats []hark.Format, files []string) error {
 
 // parseInterleaved parses flags that may come before, between or after the file arguments ("--" ends the
 // flags), and returns the files.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+func parseInterleaved(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
-		if err := parseFlags(fs, args); err != nil {
+		if err := parseFlags(e, fs, args); err != nil {
 			return nil, err
 		}
 		rest := fs.Args()

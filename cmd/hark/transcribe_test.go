@@ -206,17 +206,23 @@ func TestTranscribeErrors(t *testing.T) {
 		{[]string{"-f", "srt,vtt", fixtureWAV}, 2, "need -o"},
 		{[]string{"-f", "srt,srt", "-o", dir, fixtureWAV}, 2, "twice"},
 		{[]string{"--lm", "x.lm", "--no-lm", fixtureWAV}, 2, "contradict"},
-		{[]string{"-j", "0", fixtureWAV}, 2, "at least 1"},
+		{[]string{"-j", "0", fixtureWAV}, 2, "-j 0: must be at least 1"},
+		{[]string{"--nbest", "0", fixtureWAV}, 2, "--nbest 0: must be at least 1"},
+		{[]string{"-o", "-", "-f", "srt,vtt", fixtureWAV}, 2, "need -o"},
 		{[]string{"-", "-"}, 2, "only once"},
 		{[]string{"--hotword", "nocolon", fixtureWAV}, 2, "hotword"},
 		{[]string{"-m", filepath.Join(dir, "none.hark"), fixtureWAV}, 1, "none.hark"},
 		{[]string{"-m", fixtureWAV, fixtureWAV}, 1, "not a Hark acoustic model"},
 		{[]string{"-m", model, "--greedy", "--nbest", "3", fixtureWAV}, 1, "n-best"},
+		{[]string{"-m", model, "--greedy", "--lm", "../../decoder/lm/testdata/tiny3.arpa", fixtureWAV}, 1, "greedy decoding cannot use a language model"},
 		{[]string{"-m", model, "-o", bad, fixtureWAV}, 1, "not a directory"},
 	} {
 		code, _, stderr := runHark(t, nil, append([]string{"transcribe"}, c.args...)...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
 			t.Errorf("transcribe %q: exit %d, stderr %q; want %d, %q", c.args, code, stderr, c.code, c.msg)
+		}
+		if strings.Contains(stderr, ": hark: ") {
+			t.Errorf("transcribe %q: the program's name twice in %q", c.args, stderr)
 		}
 	}
 }
@@ -266,6 +272,16 @@ func TestTranscribeOutputFolder(t *testing.T) {
 		if got, err := os.ReadFile(filepath.Join(multi, "x.wav."+f)); err != nil || string(got) != want {
 			t.Errorf("-f srt,vtt,txt: x.wav.%s = %q (%v), want %q", f, got, err, want)
 		}
+	}
+
+	// "-o -" is standard output, as with no -o; no folder or file named "-" appears.
+	_, want, _ := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", a)
+	t.Chdir(dir)
+	if code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", "-o", "-", a); code != 0 || stdout != want {
+		t.Errorf("-o -: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "-")); !os.IsNotExist(err) {
+		t.Errorf("-o - made a file or folder named -")
 	}
 
 	code, _, stderr = runHark(t, nil, "transcribe", "-m", model, "-o", filepath.Join(dir, "clash"), a, b)

@@ -2,6 +2,7 @@ package lm
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"compress/gzip"
 	"container/heap"
@@ -117,7 +118,8 @@ type counted struct {
 }
 
 // OpenFiles returns a reader over the concatenation of the files (gzip-compressed ones decompressed), with a line
-// break between files, for Build.
+// break between files, for Build. A file holding NUL bytes (audio, a model, anything but text) is an error that
+// names it, rather than a vocabulary of garbage.
 func OpenFiles(paths ...string) (io.ReadCloser, error) {
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
@@ -132,6 +134,7 @@ type multiFile struct {
 	f     *os.File
 	r     io.Reader
 	sep   bool
+	off   int64 // bytes of the current file read so far (decompressed)
 }
 
 func (m *multiFile) Read(p []byte) (int, error) {
@@ -152,7 +155,7 @@ func (m *multiFile) Read(p []byte) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			m.f = f
+			m.f, m.off = f, 0
 			br := bufio.NewReaderSize(f, 1<<16)
 			m.r = br
 			if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -164,6 +167,10 @@ func (m *multiFile) Read(p []byte) (int, error) {
 			}
 		}
 		n, err := m.r.Read(p)
+		if i := bytes.IndexByte(p[:n], 0); i >= 0 {
+			return 0, fmt.Errorf("%s: NUL byte at offset %d: not a text file", m.paths[0], m.off+int64(i))
+		}
+		m.off += int64(n)
 		if err == io.EOF {
 			m.f.Close()
 			m.f, m.r = nil, nil
@@ -199,6 +206,10 @@ func Build(ctx context.Context, text io.Reader, opts BuildOptions) (*Model, Buil
 	}
 	if N < 1 || N > MaxBuildOrder {
 		return nil, st, fmt.Errorf("lm: order %d out of range 1..%d", N, MaxBuildOrder)
+	}
+	if len(opts.Prune) > N {
+		// More thresholds than orders is a mistake about the order (KenLM refuses it too), not extra precision.
+		return nil, st, fmt.Errorf("lm: %d prune thresholds for an order-%d model: give at most one per order", len(opts.Prune), N)
 	}
 	maxGrams := opts.MaxNgrams
 	if maxGrams <= 0 {

@@ -425,3 +425,34 @@ func TestGramPacking(t *testing.T) {
 		t.Error("order is not lexicographic")
 	}
 }
+
+// Input that is not text, and options that do not fit the order, are refused with errors that say why.
+func TestBuildRefusals(t *testing.T) {
+	dir := t.TempDir()
+	binary := filepath.Join(dir, "speech.wav")
+	if err := os.WriteFile(binary, []byte("the cat sat\nRIFF\x24\x00\x00\x00WAVEfmt "), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := filepath.Join("testdata", "tiny.txt")
+	tests := []struct {
+		name  string
+		files []string
+		opts  BuildOptions
+		want  string
+	}{
+		{"binary file after a text one", []string{text, binary}, BuildOptions{Order: 3}, binary + ": NUL byte at offset 17: not a text file"},
+		{"more prune thresholds than orders", []string{text}, BuildOptions{Order: 3, Prune: []uint64{0, 1, 1, 1}}, "4 prune thresholds for an order-3 model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := OpenFiles(tt.files...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if _, _, err := Build(context.Background(), r, tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
