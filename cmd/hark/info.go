@@ -20,9 +20,16 @@ type infoJSON struct {
 	Duration   float64 `json:"duration"`
 }
 
+// infoErrorJSON stands in for a file that could not be read, so that a program reading --json output learns about
+// every file it named, in order.
+type infoErrorJSON struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
 func runInfo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "info", "[--json] FILE...")
-	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
+	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line (a file that cannot be read gets {\"file\", \"error\"})")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -39,6 +46,13 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			fmt.Fprintf(e.stderr, "hark info: %v\n", err)
 			failed++
+			if *asJSON {
+				b, err := json.Marshal(infoErrorJSON{path, err.Error()})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s\n", b)
+			}
 			continue
 		}
 		if *asJSON {

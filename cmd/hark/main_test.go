@@ -121,6 +121,23 @@ func TestInfoReportsEveryBadFileAndGoesOn(t *testing.T) {
 	if !strings.Contains(stderr, "file.wav") {
 		t.Errorf("stderr %q does not name the missing file", stderr)
 	}
+
+	// --json: one line per file named, in order; the unreadable ones say why.
+	code, stdout, _ = runHark(t, nil, append([]string{"info", "--json", bad[0], good}, bad[1:]...)...)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != 1 || len(lines) != 4 {
+		t.Fatalf("--json: exit %d, %d lines, want 1 and 4:\n%s", code, len(lines), stdout)
+	}
+	for i, want := range []string{bad[0], good, bad[1], bad[2]} {
+		var got struct {
+			File, Error string
+			SampleRate  int `json:"sample_rate"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil || got.File != want || (got.Error == "") == (want != good) ||
+			(want == good) != (got.SampleRate == 16000) {
+			t.Errorf("--json line %d = %s (%v); want %s", i+1, lines[i], err, want)
+		}
+	}
 }
 
 func TestInfoStdin(t *testing.T) {
