@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/harkspeech/hark/models"
 )
 
 // command is one subcommand of hark. run gets the arguments after the command name and returns an error to report;
@@ -211,5 +214,12 @@ func runVersion(_ context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "hark %s\n", v)
+	// Which default model a binary carries matters as much as its code in a bug report; the hash tells two apart.
+	for _, name := range []string{models.Acoustic, models.LM} {
+		if b, ok := models.Read(name); ok {
+			sum := sha256.Sum256(b)
+			fmt.Fprintf(e.stdout, "embedded %s: %.1f MB, sha256 %x\n", name, float64(len(b))/1e6, sum[:6])
+		}
+	}
 	return nil
 }

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/harkspeech/hark/models"
 )
 
 // runHark runs the command line in-process and returns its exit status and output streams.
@@ -244,5 +248,19 @@ func TestSpectrogramRefusals(t *testing.T) {
 				t.Fatal("the input was changed")
 			}
 		})
+	}
+}
+
+// hark version names the embedded model files by hash, so that a bug report says which model gave the output.
+func TestVersionNamesEmbeddedModel(t *testing.T) {
+	b, ok := models.Read(models.Acoustic)
+	if !ok {
+		t.Skip("this build embeds no default model")
+	}
+	code, stdout, _ := runHark(t, nil, "version")
+	sum := sha256.Sum256(b)
+	want := fmt.Sprintf("embedded en.hark: %.1f MB, sha256 %x\n", float64(len(b))/1e6, sum[:6])
+	if code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("hark version = %q, want the line %q", stdout, want)
 	}
 }
