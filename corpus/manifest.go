@@ -4,7 +4,8 @@
 // Three manifest formats are read, and ReadManifest tells them apart by themselves:
 //
 //   - the Hark TSV format, one utterance a line: "relative/path<TAB>duration_seconds<TAB>TRANSCRIPT", with an
-//     optional fourth column naming the speaker; paths are relative to the manifest's folder or absolute;
+//     optional fourth column naming the speaker; paths are relative to the manifest's folder or absolute; a
+//     line of two fields (path, transcript), or a duration of "-", takes the duration from the audio file;
 //   - Mozilla DeepSpeech CSV files with a "wav_filename,wav_filesize,transcript" header;
 //   - a LibriSpeech folder (speaker/chapter/speaker-chapter.trans.txt next to speaker-chapter-NNNN.flac).
 //

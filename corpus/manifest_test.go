@@ -88,8 +88,35 @@ func TestParseTSV(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Line != 5 || fe.File != "m.tsv" {
 		t.Fatalf("strict error %v, want a FormatError at m.tsv:5", err)
 	}
-	if got := fe.Error(); got != "corpus: m.tsv:5: 5 tab-separated fields, want 3 (path, duration, transcript) or 4 (+ speaker)" {
+	if got := fe.Error(); got != "corpus: m.tsv:5: 5 tab-separated fields, want 3 (path, duration, transcript), 4 (+ speaker) or 2 (path, transcript)" {
 		t.Fatalf("Error() = %q", got)
+	}
+}
+
+// A line without a duration (two fields, or "-") takes it from the audio file's header.
+func TestParseTSVDurationFromFile(t *testing.T) {
+	info, err := audio.Probe(filepath.Join("testdata", "tsv", "audio", "a.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "audio/a.wav\tHELLO\n" +
+		"audio/a.wav\t-\tAGAIN\tspk\n" +
+		"audio/gone.wav\tMISSING\n" +
+		"audio/a.wav\t\tEMPTY DURATION\n"
+	name := filepath.Join("testdata", "tsv", "m.tsv")
+	utts, rep, err := ParseTSV(strings.NewReader(in), name, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join("testdata", "tsv", "audio", "a.wav")
+	want := []Utterance{{Path: a, Duration: info.Duration, Text: "hello"}, {Path: a, Duration: info.Duration, Text: "again", Speaker: "spk"}}
+	if !reflect.DeepEqual(utts, want) || info.Duration <= 0 {
+		t.Fatalf("utterances:\n%+v\nwant\n%+v", utts, want)
+	}
+	if rep.Skipped != 2 || len(rep.Problems) != 2 ||
+		!strings.Contains(rep.Problems[0].Error(), "m.tsv:3: duration of "+filepath.Join("testdata", "tsv", "audio", "gone.wav")) ||
+		!strings.Contains(rep.Problems[1].Error(), `m.tsv:4: bad duration ""`) {
+		t.Errorf("report %+v, problems %v", rep, rep.Problems)
 	}
 }
 

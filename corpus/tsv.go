@@ -11,12 +11,16 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/internal/atomicfile"
 )
 
 // ParseTSV reads a TSV manifest from r. name is the manifest's path: it names the file in problems, and relative
 // audio paths are resolved against its folder. Lines have three tab-separated fields — path, duration in seconds,
 // transcript — and an optional fourth, the speaker. Blank lines are ignored.
+//
+// A line of two fields (path, transcript), or one whose duration is "-", has its duration read from the audio
+// file's header (audio.ProbeHeader), so that a list of files and their transcripts is a manifest as it stands.
 func ParseTSV(r io.Reader, name string, opts Options) ([]Utterance, Report, error) {
 	rd := newReader(opts, FormatTSV)
 	dir := filepath.Dir(name)
@@ -48,8 +52,11 @@ func parseTSVLine(rd *reader, name, dir string, n int, line []byte, tooLong bool
 		return rd.problem(name, n, nil, "line is not valid UTF-8")
 	}
 	f := strings.Split(string(line), "\t")
+	if len(f) == 2 { // path and transcript: the duration comes from the file
+		f = []string{f[0], "-", f[1]}
+	}
 	if len(f) != 3 && len(f) != 4 {
-		return rd.problem(name, n, nil, "%d tab-separated fields, want 3 (path, duration, transcript) or 4 (+ speaker)", len(f))
+		return rd.problem(name, n, nil, "%d tab-separated fields, want 3 (path, duration, transcript), 4 (+ speaker) or 2 (path, transcript)", len(f))
 	}
 	if f[0] == "" {
 		return rd.problem(name, n, nil, "empty audio path")
@@ -57,11 +64,24 @@ func parseTSVLine(rd *reader, name, dir string, n int, line []byte, tooLong bool
 	if hasControl(f[0]) || (len(f) == 4 && hasControl(f[3])) {
 		return rd.problem(name, n, nil, "control characters in the path or speaker")
 	}
-	d, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
-	if err != nil || !validDuration(d) {
-		return rd.problem(name, n, nil, "bad duration %q", f[1])
+	path := resolve(dir, f[0])
+	var d float64
+	if strings.TrimSpace(f[1]) == "-" {
+		info, err := audio.ProbeHeader(path)
+		if err != nil {
+			return rd.problem(name, n, err, "duration of %s", path)
+		}
+		if d = info.Duration; !validDuration(d) {
+			return rd.problem(name, n, nil, "audio file %s: length unknown or zero", path)
+		}
+	} else {
+		var err error
+		d, err = strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
+		if err != nil || !validDuration(d) {
+			return rd.problem(name, n, nil, "bad duration %q (seconds, or - to read it from the file)", f[1])
+		}
 	}
-	u := Utterance{Path: resolve(dir, f[0]), Duration: d}
+	u := Utterance{Path: path, Duration: d}
 	if len(f) == 4 {
 		u.Speaker = strings.TrimSpace(f[3])
 	}
