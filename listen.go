@@ -47,6 +47,7 @@ const (
 	EventFinal
 )
 
+// String returns "partial" or "final", the names the jsonl output of `hark listen` uses.
 func (t EventType) String() string {
 	switch t {
 	case EventPartial:
@@ -72,8 +73,9 @@ type Event struct {
 
 // ListenOptions configure Listen.
 type ListenOptions struct {
-	// Endpoint decides where utterances end (DefaultEndpointConfig is sherpa-onnx's rules). With no rules an
-	// utterance lasts until the input ends.
+	// Endpoint decides where utterances end. Set it to DefaultEndpointConfig() (sherpa-onnx's rules) for live
+	// input: the zero value has no rules, and then the whole input is one utterance with a single final at its
+	// end.
 	Endpoint EndpointConfig
 	// MaxSamples stops listening after this many samples, as if the input ended there (0: no limit).
 	MaxSamples int64

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/harkspeech/hark/acoustic"
@@ -252,11 +253,9 @@ func (r *Recognizer) Transcribe(ctx context.Context, in io.Reader) (Result, erro
 	return r.transcribe(ctx, in, "", nil)
 }
 
-// TranscribeFile is Transcribe of the file at path ("-" is standard input); the result's File is path.
+// TranscribeFile is Transcribe of the file at path; the result's File is path. ("-" is a file of that name:
+// to read standard input, pass os.Stdin to TranscribeReader.)
 func (r *Recognizer) TranscribeFile(ctx context.Context, path string) (Result, error) {
-	if path == "-" {
-		return r.transcribe(ctx, os.Stdin, "-", nil)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Result{File: path}, err
@@ -278,11 +277,20 @@ func (r *Recognizer) transcribe(ctx context.Context, in io.Reader, name string, 
 	return runSegments(ctx, in, name, r.recognizeSegment, opts)
 }
 
-// Recognize transcribes samples (16 kHz mono, as audio.Decode gives them) as one utterance, without voice
-// activity detection: every sample reaches the model. Word times count from the first sample.
+// Recognize transcribes samples (16 kHz mono in [-1, 1], as audio.Decode gives them) as one utterance, without
+// voice activity detection: every sample reaches the model. Word times count from the first sample. Samples far
+// out of that scale (beyond ±16, such as 16-bit PCM values passed as floats) are refused with a *SampleError;
+// NaN and infinite samples are taken as silence.
+//
+// For the same audio, Recognize and a Stream's Final give the same text; Transcribe can differ a little on
+// inputs over a second, because it recognises the speech segments the voice-activity detector cuts out (each
+// with a little padding) rather than the whole input, so the model sees different edges.
 func (r *Recognizer) Recognize(ctx context.Context, samples []float32) (Result, error) {
-	out, err := r.recognizeSegment(ctx, samples)
 	res := Result{Duration: float64(len(samples)) / float64(r.model.Features.SampleRate)}
+	if err := checkSamples(samples); err != nil {
+		return res, err
+	}
+	out, err := r.recognizeSegment(ctx, samples)
 	if err != nil {
 		return res, err
 	}
@@ -389,4 +397,29 @@ func fromDecoderWords(ws []decoder.Word) []Word {
 		out[i] = Word{Text: w.Text, Start: w.Start, End: w.End, Confidence: w.Confidence}
 	}
 	return out
+}
+
+// maxSampleMagnitude bounds what can be audio scaled to [-1, 1]: float files may overshoot full scale a little,
+// but 16-bit PCM values passed as floats (the commonest mistake) are in the hundreds or thousands.
+const maxSampleMagnitude = 16
+
+// A SampleError reports samples far outside the [-1, 1] scale that Recognize and Stream.Accept take.
+type SampleError struct {
+	Index int     // position of the first bad sample in the slice given
+	Value float32 // its value
+}
+
+func (e *SampleError) Error() string {
+	return fmt.Sprintf("hark: sample %d is %g: samples are floats in [-1, 1] (16-bit PCM must be divided by 32768; Stream.AcceptPCM16 takes raw bytes)", e.Index, e.Value)
+}
+
+// checkSamples returns a *SampleError for the first finite sample beyond ±maxSampleMagnitude. NaN and infinite
+// samples pass: every path takes them as silence (a float file with a few of them is still speech).
+func checkSamples(samples []float32) error {
+	for i, v := range samples {
+		if (v > maxSampleMagnitude || v < -maxSampleMagnitude) && !math.IsInf(float64(v), 0) {
+			return &SampleError{Index: i, Value: v}
+		}
+	}
+	return nil
 }

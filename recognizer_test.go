@@ -798,3 +798,84 @@ func TestDefaultLMFrom(t *testing.T) {
 		t.Errorf("an ARPA LM file: %v", err)
 	}
 }
+
+// Samples on the 16-bit scale instead of [-1, 1] are refused by name, without ending a stream's utterance; raw
+// 16-bit PCM bytes go in through AcceptPCM16.
+func TestSampleScale(t *testing.T) {
+	x := loadSample(t)
+	r := mustRecognizer(t, tinyModel(t), WithBeam(8))
+	want, err := r.Recognize(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcmScale := make([]float32, len(x))
+	pcm := make([]byte, 2*len(x))
+	for i, v := range x {
+		q := int16(math.Round(float64(v) * 32768))
+		pcmScale[i] = float32(q)
+		pcm[2*i], pcm[2*i+1] = byte(q), byte(uint16(q)>>8)
+	}
+	var se *SampleError
+	if _, err := r.Recognize(context.Background(), pcmScale); !errors.As(err, &se) || se.Value != pcmScale[se.Index] ||
+		math.Abs(float64(se.Value)) <= maxSampleMagnitude || !strings.Contains(err.Error(), "AcceptPCM16") {
+		t.Errorf("Recognize on the 16-bit scale: %v, want a *SampleError naming the first loud sample", err)
+	}
+
+	s, err := r.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(x) / 2 &^ 1
+	if err := s.Accept(x[:half]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Accept(pcmScale[half:]); !errors.As(err, &se) {
+		t.Fatalf("Accept on the 16-bit scale: %v, want a *SampleError", err)
+	}
+	if err := s.Accept(x[half:]); err != nil {
+		t.Fatalf("Accept after a refused chunk: %v", err)
+	}
+	if got := s.Final(); !sameResult(got, want, 1e-5) || got.Error != "" {
+		t.Errorf("after a refused chunk the stream gives\n%+v\nwant\n%+v", got, want)
+	}
+
+	// The same audio as 16-bit bytes, in chunks of odd sample counts: quantisation to 16 bits aside, the same text.
+	quantised := make([]float32, len(x))
+	for i := range x {
+		quantised[i] = float32(int16(uint16(pcm[2*i])|uint16(pcm[2*i+1])<<8)) / 32768
+	}
+	wantPCM, err := r.Recognize(context.Background(), quantised)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(pcm); i += 2 * 1601 {
+		if err := s.AcceptPCM16(pcm[i:min(i+2*1601, len(pcm))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.Final(); got.Text != wantPCM.Text || got.Text == "" {
+		t.Errorf("AcceptPCM16: %q, want %q", got.Text, wantPCM.Text)
+	}
+	if err := s.AcceptPCM16([]byte{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "3 bytes") {
+		t.Errorf("odd byte count: %v", err)
+	}
+}
+
+// An Accept failure that ends the utterance shows in Final's result, for a caller that did not check Accept.
+func TestStreamFinalCarriesError(t *testing.T) {
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	s, err := r.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Accept(loadSample(t)[:16000]); err != nil {
+		t.Fatal(err)
+	}
+	s.err = errors.New("device fell over")
+	if got := s.Final(); got.Error != "device fell over" {
+		t.Errorf("Final().Error = %q", got.Error)
+	}
+	if got := s.Final(); got.Error != "" {
+		t.Errorf("the next utterance inherits the error: %q", got.Error)
+	}
+}

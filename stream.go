@@ -2,6 +2,7 @@ package hark
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,7 +36,9 @@ type Stream struct {
 	err   error                 // sticky: the first error of the utterance
 }
 
-// NewStream starts a streaming recognition.
+// NewStream starts a streaming recognition. It decodes with the Recognizer's settings, beam width included:
+// for live audio, make the Recognizer with WithBeam(DefaultListenBeam), as `hark listen` does, so that partial
+// results settle sooner.
 //
 // A model whose feature config has Normalize set was trained on features scaled by statistics of the whole
 // utterance, which a stream does not know until it ends. Such a Stream holds back the first second of
@@ -71,11 +74,16 @@ func (s *Stream) reset() error {
 	return nil
 }
 
-// Accept feeds samples (16 kHz mono in [-1, 1]) to the recogniser. After an error the utterance is lost: Final
-// returns the text recognised before it and starts a new one.
+// Accept feeds samples (16 kHz mono in [-1, 1]) to the recogniser. Samples far out of that scale (beyond ±16,
+// such as 16-bit PCM values passed as floats: see AcceptPCM16) are refused with a *SampleError and nothing of
+// them is kept, so the utterance goes on; NaN and infinite samples are taken as silence, as in Recognize. After any other error the utterance is
+// lost: Final returns the text recognised before it, with the error in Result.Error, and starts a new one.
 func (s *Stream) Accept(samples []float32) error {
 	if s.err != nil {
 		return s.err
+	}
+	if err := checkSamples(samples); err != nil {
+		return err
 	}
 	s.n += int64(len(samples))
 	f := s.feats.Accept(samples)
@@ -84,6 +92,20 @@ func (s *Stream) Accept(samples []float32) error {
 	}
 	s.err = s.forward(f)
 	return s.err
+}
+
+// AcceptPCM16 is Accept for raw audio bytes as Vosk's AcceptWaveform takes them: signed 16-bit little-endian
+// mono PCM at 16 kHz (what `arecord -f S16_LE -r 16000 -c 1` and most telephony gateways deliver). data must
+// hold whole samples.
+func (s *Stream) AcceptPCM16(data []byte) error {
+	if len(data)%2 != 0 {
+		return fmt.Errorf("hark: stream: %d bytes of 16-bit PCM: not a whole number of samples", len(data))
+	}
+	samples := make([]float32, len(data)/2)
+	for i := range samples {
+		samples[i] = float32(int16(binary.LittleEndian.Uint16(data[2*i:]))) / 32768
+	}
+	return s.Accept(samples)
 }
 
 // forward runs feature frames through the model and the decoder.
@@ -169,6 +191,9 @@ func (s *Stream) Final() Result {
 	}
 	res := Result{Duration: s.Elapsed()}
 	addOutput(&res, Span{s.start, s.start + res.Duration}, out)
+	if s.err != nil {
+		res.Error = s.err.Error() // a caller who missed Accept's error still learns that the text stops early
+	}
 	s.start += res.Duration
 	s.reset()
 	return res
