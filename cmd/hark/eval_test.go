@@ -12,7 +12,6 @@ import (
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
-	"github.com/harkspeech/hark/audio"
 )
 
 // writeFile writes text to dir/name and returns the path.
@@ -26,6 +25,20 @@ func writeFile(t *testing.T, dir, name, text string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// hypothesesFile turns transcribe's jsonl output into a --hyp file (PATH<TAB>TEXT lines) and returns its path.
+func hypothesesFile(t *testing.T, jsonl string) string {
+	t.Helper()
+	var hyps strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		var r struct{ File, Text string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&hyps, "%s\t%s\n", r.File, r.Text)
+	}
+	return writeFile(t, t.TempDir(), "hyp.tsv", hyps.String())
 }
 
 // evalJSON runs hark eval --json and decodes the summary.
@@ -155,15 +168,7 @@ func TestEvalModel(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("transcribe: %d %s", code, stderr)
 		}
-		var hyps strings.Builder
-		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-			var r struct{ File, Text string }
-			if err := json.Unmarshal([]byte(line), &r); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&hyps, "%s\t%s\n", r.File, r.Text)
-		}
-		hyp := writeFile(t, t.TempDir(), "hyp.tsv", hyps.String())
+		hyp := hypothesesFile(t, stdout)
 		want, code, stderr := evalJSON(t, "--manifest", manifest, "--hyp", hyp)
 		if code != 0 {
 			t.Fatalf("eval --hyp: %d %s", code, stderr)
@@ -213,15 +218,7 @@ func TestEvalVADMatchesTranscribe(t *testing.T) {
 			}
 		}
 		name := fmt.Sprintf("long%d.wav", i)
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := audio.WriteWAV(f, s, 16000); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		files = append(files, filepath.Join(dir, name))
+		files = append(files, writeWAV(t, dir, name, s))
 		fmt.Fprintf(&m, "%s\t3.4\tONE TWO\n", name)
 	}
 	manifest := writeFile(t, dir, "long.tsv", m.String())
@@ -229,15 +226,7 @@ func TestEvalVADMatchesTranscribe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("transcribe: %d %s", code, stderr)
 	}
-	var hyps strings.Builder
-	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var r struct{ File, Text string }
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&hyps, "%s\t%s\n", r.File, r.Text)
-	}
-	want, code, stderr := evalJSON(t, "--manifest", manifest, "--hyp", writeFile(t, t.TempDir(), "hyp.tsv", hyps.String()))
+	want, code, stderr := evalJSON(t, "--manifest", manifest, "--hyp", hypothesesFile(t, stdout))
 	if code != 0 {
 		t.Fatalf("eval --hyp: %d %s", code, stderr)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/train"
-	"github.com/harkspeech/hark/audio"
 )
 
 // writeToyCorpus writes n short tone recordings with digit transcripts and a TSV manifest listing them.
@@ -25,14 +24,7 @@ func writeToyCorpus(t *testing.T, dir string, n int) string {
 			s[j] = 0.2 * float32(math.Sin(2*math.Pi*float64(200+100*(i%4))*float64(j)/16000))
 		}
 		name := fmt.Sprintf("u%02d.wav", i)
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := audio.WriteWAV(f, s, 16000); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		writeWAV(t, dir, name, s)
 		fmt.Fprintf(&m, "%s\t%.3f\t%s\n", name, secs, words[i%4])
 	}
 	path := filepath.Join(dir, "train.tsv")
