@@ -248,7 +248,8 @@ func (r *Recognizer) FrameDuration() float64 { return r.frame }
 // bounded whatever the length; silence, hum and steady noise give no text. Inputs under a second are
 // recognised whole.
 //
-// A damaged file gives what was recognised before the damage together with the *audio.FormatError.
+// A damaged file gives what was recognised before the damage together with the *audio.FormatError; a
+// well-formed file with no samples gives ErrNoAudio.
 func (r *Recognizer) Transcribe(ctx context.Context, in io.Reader) (Result, error) {
 	return r.transcribe(ctx, in, "", nil)
 }

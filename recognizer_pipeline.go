@@ -163,6 +163,9 @@ func runSegments(ctx context.Context, r io.Reader, name string, recognize segmen
 				}
 			}
 			if errors.Is(rerr, io.EOF) {
+				if read == 0 {
+					return res, noAudio(name)
+				}
 				return res, nil
 			}
 			var fe *audio.FormatError
@@ -172,6 +175,18 @@ func runSegments(ctx context.Context, r io.Reader, name string, recognize segmen
 			return res, rerr // already a FormatError naming the file
 		}
 	}
+}
+
+// ErrNoAudio is returned by Transcribe and its kin for a well-formed input that holds no samples (a WAV file
+// whose data chunk is empty, for example): an empty transcript would pass for silence.
+var ErrNoAudio = errors.New("no audio: the input holds no samples")
+
+// noAudio is ErrNoAudio naming the input, as an *audio.FormatError would.
+func noAudio(name string) error {
+	if name == "" {
+		return ErrNoAudio
+	}
+	return fmt.Errorf("%s: %w", name, ErrNoAudio)
 }
 
 func isDone(j *job) bool {

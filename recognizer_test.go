@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/decoder/lm"
 	"github.com/harkspeech/hark/features"
 	"github.com/harkspeech/hark/models"
@@ -279,8 +280,7 @@ func TestTranscribeNoSpeech(t *testing.T) {
 		x    []float32
 	}{
 		{"silence 5 s", make([]float32, 80000)},
-		{"silence 0.5 s", make([]float32, 8000)},
-		{"empty", nil},
+		{"silence 0.5 s", make([]float32, 8000)}, // no samples at all is an error: TestTranscribeNoAudio
 		{"white noise", scaleTo(whiteNoise(rng, 64000), -30)},
 		{"pink noise", scaleTo(pinkNoise(rng, 64000), -25)},
 		{"hum", scaleTo(hum(rng, 64000, 50), -20)},
@@ -877,5 +877,36 @@ func TestStreamFinalCarriesError(t *testing.T) {
 	}
 	if got := s.Final(); got.Error != "" {
 		t.Errorf("the next utterance inherits the error: %q", got.Error)
+	}
+}
+
+// A well-formed file with no samples is an error naming it on both file paths, not an empty transcript that
+// would pass for silence.
+func TestTranscribeNoAudio(t *testing.T) {
+	var b bytes.Buffer
+	if err := audio.WriteWAV(&b, nil, audio.SampleRate); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	paths := map[string]func() (Result, error){
+		"Transcribe": func() (Result, error) {
+			return r.TranscribeReader(context.Background(), bytes.NewReader(b.Bytes()), "empty.wav", nil)
+		},
+		"TranscribeStream": func() (Result, error) {
+			return r.TranscribeStream(context.Background(), bytes.NewReader(b.Bytes()), "empty.wav", DefaultEndpointConfig(), nil)
+		},
+	}
+	for name, transcribe := range paths {
+		if res, err := transcribe(); !errors.Is(err, ErrNoAudio) || !strings.Contains(err.Error(), "empty.wav") || res.Text != "" {
+			t.Errorf("%s of an empty WAV: %+v, %v; want ErrNoAudio naming the file", name, res, err)
+		}
+	}
+	// One sample is audio: no error.
+	b.Reset()
+	if err := audio.WriteWAV(&b, []float32{0}, audio.SampleRate); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Transcribe(context.Background(), bytes.NewReader(b.Bytes())); err != nil {
+		t.Errorf("one sample: %v", err)
 	}
 }

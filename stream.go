@@ -315,6 +315,9 @@ func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name st
 		}
 		return res, fmt.Errorf("transcribe%s: %w", inputName(name), err)
 	}
+	if read == 0 {
+		return res, noAudio(name)
+	}
 	return res, nil
 }
 

@@ -431,6 +431,9 @@ feed:
 // to the text, so audio decoding (MP3 is slow) is not counted in the RTF.
 func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance, i int, d *devSetDump) evalResult {
 	samples, _, err := audio.Load(u.Path)
+	if err == nil && len(samples) == 0 {
+		err = fmt.Errorf("%s: %w", u.Path, hark.ErrNoAudio) // as transcribe says it: not silence to be scored
+	}
 	if err != nil {
 		return evalResult{err: err, dumpErr: err}
 	}

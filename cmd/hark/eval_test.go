@@ -263,7 +263,12 @@ func TestEvalBadInput(t *testing.T) {
 		{"bad line with --hyp", []string{"--manifest", manifest, "--hyp", writeFile(t, dir, "h.tsv", "u00.wav\tzero\n")}, 1, 3,
 			[]string{manifest + ":2:", "u02.wav: no hypothesis"}},
 		{"missing hypothesis file", []string{"--manifest", good, "--hyp", filepath.Join(dir, "nohyp.tsv")}, 1, 0, []string{"nohyp.tsv"}},
+		{"audio file with no samples", []string{"-m", model, "--manifest", writeFile(t, dir, "silent.tsv", "u00.wav\t0.4\tZERO\nnone.wav\t1.0\tONE\n")},
+			1, 1, []string{filepath.Join(dir, "none.wav") + ": no audio"}},
+		{"no samples, --vad", []string{"-m", model, "--vad", "--manifest", filepath.Join(dir, "silent.tsv")},
+			1, 1, []string{filepath.Join(dir, "none.wav") + ": no audio"}},
 	}
+	writeWAV(t, dir, "none.wav", nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, code, stderr := evalJSON(t, tt.args...)
