@@ -24,15 +24,25 @@ func Default(opts ...Option) (*Recognizer, error) {
 	return defaultFrom(models.FS(), opts)
 }
 
-// defaultFrom loads the default model from the files of fsys.
-func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
+// DefaultModel returns the acoustic model embedded in the binary, the one Default uses: the starting point for
+// fine-tuning it on your own speech (`hark train --init default`). Each call decodes the embedded file anew.
+func DefaultModel() (*acoustic.Model, error) {
+	return defaultModelFrom(models.FS())
+}
+
+func defaultModelFrom(fsys fs.FS) (*acoustic.Model, error) {
 	b, err := fs.ReadFile(fsys, models.Acoustic)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoDefaultModel
 	} else if err != nil {
 		return nil, err
 	}
-	m, err := acoustic.Load(bytes.NewReader(b), "embedded "+models.Acoustic)
+	return acoustic.Load(bytes.NewReader(b), "embedded "+models.Acoustic)
+}
+
+// defaultFrom loads the default model from the files of fsys.
+func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
+	m, err := defaultModelFrom(fsys)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/train"
 	"github.com/harkspeech/hark/corpus"
@@ -68,7 +69,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	name := fs.String("name", "", "run name (default: the folder of the first training manifest)")
 	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same data flags as before)")
-	initModel := fs.String("init", "", "fine-tune from this model file instead of random weights")
+	initModel := fs.String("init", "", "fine-tune from this model `file` instead of random weights (\"default\": the English model embedded in hark; ./default for a file of that name)")
 	lookahead := fs.Int("lookahead", 0, "with --init: widen the model's row convolution to read this many future frames (new taps start at zero; each frame adds one output frame of streaming latency); with --resume it must match the run's")
 	freeze := fs.String("freeze", "", "comma-separated parameter-name prefixes to keep fixed, e.g. conv,gru0")
 	epochs := fs.Int("epochs", 30, "passes over the training data")
@@ -153,7 +154,13 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case *initModel != "":
-		m, err := acoustic.LoadFile(*initModel)
+		var m *acoustic.Model
+		var err error
+		if *initModel == "default" {
+			m, err = hark.DefaultModel()
+		} else {
+			m, err = acoustic.LoadFile(*initModel)
+		}
 		if err != nil {
 			return err
 		}

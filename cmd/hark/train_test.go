@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/acoustic/train"
 )
@@ -157,6 +160,34 @@ func TestTrainEndToEnd(t *testing.T) {
 
 // TestTrainBadManifestLines: a bad line is listed with its file and line number and skipped, or with --strict
 // ends the run before any training.
+// --init default fine-tunes the model embedded in hark, so that a user with only the binary can adapt it.
+func TestTrainInitDefault(t *testing.T) {
+	base, err := hark.DefaultModel()
+	if errors.Is(err, hark.ErrNoDefaultModel) {
+		t.Skip("this build embeds no default model")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 4)
+	out := filepath.Join(dir, "ft")
+	args := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", "default", "--freeze", "conv,gru0,gru1,gru2",
+		"--epochs", "1", "--batch", "4", "--out", out, "--cache", "", "-t", "1"}
+	if code, stdout, stderr := runHark(t, nil, args...); code != 0 {
+		t.Fatalf("--init default = %d\n%s\n%s", code, stdout, stderr)
+	}
+	m, err := acoustic.LoadFile(filepath.Join(out, train.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.Config, base.Config) || !reflect.DeepEqual(m.Weight("conv0.w"), base.Weight("conv0.w")) {
+		t.Errorf("the fine-tune is not of the embedded model (config %+v, want %+v), or a frozen layer moved", m.Config, base.Config)
+	}
+	if reflect.DeepEqual(m.Weight("out.w"), base.Weight("out.w")) {
+		t.Error("the output layer did not train")
+	}
+}
+
 func TestTrainBadManifestLines(t *testing.T) {
 	dir := t.TempDir()
 	manifest := writeToyCorpus(t, dir, 6)
