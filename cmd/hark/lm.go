@@ -27,6 +27,7 @@ func runLM(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(w, "       hark lm mix [-w W,... | -fit TEXT] -o out.lm LM...  interpolate models (domain adaptation)")
 		fmt.Fprintln(w, "       hark lm ppl -text TEXT LM...               perplexity of each model on a text")
 		fmt.Fprintln(w, "       hark lm info FILE...                       load models and show their order, sizes and load time")
+		fmt.Fprintln(w, "An LM named \"default\" is the English LM embedded in hark (./default for a file of that name).")
 		fmt.Fprintln(w, "Run \"hark lm SUBCOMMAND -h\" for a subcommand's flags.")
 	}
 	if len(args) == 0 {
@@ -271,8 +272,12 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// loadLM loads a language model; its error names the file.
+// loadLM loads a language model; its error names the file. "default" is the English LM embedded in hark (./default
+// for a file of that name), so that domain adaptation needs only the binary.
 func loadLM(ctx context.Context, path string) (*lm.Model, error) {
+	if path == "default" {
+		return hark.DefaultLM()
+	}
 	m, err := lm.Load(ctx, path)
 	if err != nil && !strings.Contains(err.Error(), path) {
 		err = fmt.Errorf("%s: %w", path, err)
@@ -292,7 +297,7 @@ func runLMInfo(ctx context.Context, e *env, args []string) error {
 	failed := 0
 	for _, path := range fs.Args() {
 		start := time.Now()
-		m, err := lm.Load(ctx, path)
+		m, err := loadLM(ctx, path)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -355,7 +360,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "hark lm tune: -beta: %v\n", err)
 		return errUsage
 	}
-	model, err := lm.Load(ctx, *lmPath)
+	model, err := loadLM(ctx, *lmPath)
 	if err != nil {
 		return err
 	}

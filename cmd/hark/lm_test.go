@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/decoder/lm"
 )
@@ -216,6 +218,21 @@ func TestLMMix(t *testing.T) {
 	}
 	if code, _, stderr := runHark(t, nil, "lm", "mix", "-o", a, a, b); code != 1 || !strings.Contains(stderr, "input") {
 		t.Errorf("-o is an input: exit %d: %s", code, stderr)
+	}
+}
+
+// "default" names the embedded English LM wherever an LM file is read, so that adapting it needs only the binary.
+func TestLMDefault(t *testing.T) {
+	if _, err := hark.DefaultLM(); errors.Is(err, hark.ErrNoDefaultLM) {
+		t.Skip("this build embeds no LM")
+	}
+	text := writeFile(t, t.TempDir(), "t.txt", "the cat sat on the mat\n")
+	code, stdout, stderr := runHark(t, nil, "lm", "ppl", "-text", text, "default", "../../decoder/lm/testdata/tiny3.arpa")
+	if code != 0 || !strings.HasPrefix(stdout, "default: 1 sentences") {
+		t.Errorf("lm ppl with default: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runHark(t, nil, "lm", "info", "default"); code != 0 || !strings.Contains(stdout, "default") {
+		t.Errorf("lm info default: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 
