@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -33,6 +35,7 @@ type transcribeFlags struct {
 	jobs    int
 	nbest   int
 	threads int
+	sub     hark.SubtitleOptions // srt and vtt cue layout
 }
 
 // runTranscribe transcribes audio files:
@@ -57,6 +60,10 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
 	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
 	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
+	def := hark.DefaultSubtitleOptions()
+	fs.IntVar(&f.sub.MaxLineChars, "max-line-chars", def.MaxLineChars, "srt/vtt: at most `N` characters per subtitle line (like whisper.cpp's -ml)")
+	fs.IntVar(&f.sub.MaxLines, "max-lines", def.MaxLines, "srt/vtt: at most `N` lines per subtitle")
+	fs.Float64Var(&f.sub.MaxDuration, "max-cue-seconds", def.MaxDuration, "srt/vtt: at most `S` seconds per subtitle")
 	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments")
 	files, err := parseInterleaved(e, fs, args)
 	if err != nil {
@@ -82,6 +89,12 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "transcribe", "--nbest %d: must be at least 1", f.nbest)
 	case f.beam < 1:
 		return usagef(e, "transcribe", "--beam %d: must be at least 1", f.beam)
+	case f.sub.MaxLineChars < 1:
+		return usagef(e, "transcribe", "--max-line-chars %d: must be at least 1", f.sub.MaxLineChars)
+	case f.sub.MaxLines < 1:
+		return usagef(e, "transcribe", "--max-lines %d: must be at least 1", f.sub.MaxLines)
+	case !(f.sub.MaxDuration > 0) || math.IsInf(f.sub.MaxDuration, 0):
+		return usagef(e, "transcribe", "--max-cue-seconds %g: must be a positive number of seconds", f.sub.MaxDuration)
 	case f.noLM && f.lm != "":
 		fmt.Fprintln(e.stderr, "hark transcribe: --lm and --no-lm contradict each other")
 		return errUsage
@@ -217,6 +230,7 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 	defer wg.Wait()
 
 	enc := hark.NewEncoder(e.stdout, formats[0])
+	enc.SetSubtitleOptions(f.sub)
 	enc.SetInputs(len(files))
 	failed := 0
 	for i, path := range files {
@@ -235,7 +249,7 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 				continue
 			}
 		}
-		if err := writeOutcome(enc, f.outDir, formats, path, o.res); err != nil {
+		if err := writeOutcome(enc, f.outDir, formats, f.sub, path, o.res); err != nil {
 			failed++
 			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, err))
 		}
@@ -258,12 +272,21 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 }
 
 // writeOutcome writes one result to its own files under dir, one per format, or to the shared encoder.
-func writeOutcome(enc *hark.Encoder, dir string, formats []hark.Format, path string, res hark.Result) error {
+func writeOutcome(enc *hark.Encoder, dir string, formats []hark.Format, sub hark.SubtitleOptions, path string, res hark.Result) error {
 	if dir == "" {
 		return enc.Encode(res)
 	}
 	for _, format := range formats {
-		if err := hark.WriteFile(hark.OutputPath(dir, path, format), format, res); err != nil {
+		var b bytes.Buffer
+		fenc := hark.NewEncoder(&b, format)
+		fenc.SetSubtitleOptions(sub)
+		if err := fenc.Encode(res); err != nil {
+			return err
+		}
+		if err := fenc.Close(); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(hark.OutputPath(dir, path, format), b.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -299,6 +299,44 @@ func TestTranscribeOutputFolder(t *testing.T) {
 	}
 }
 
+// The subtitle layout flags reach both standard output and -o files.
+func TestTranscribeSubtitleLayout(t *testing.T) {
+	model := tinyModelFile(t)
+	longest := func(srt string) (chars, lines int) {
+		for _, cue := range strings.Split(strings.TrimSpace(srt), "\n\n") {
+			text := strings.Split(cue, "\n")[2:] // number, times, then the text lines
+			lines = max(lines, len(text))
+			for _, l := range text {
+				if !strings.Contains(l, " ") { // a single word longer than the limit keeps its own line
+					continue
+				}
+				chars = max(chars, len([]rune(l)))
+			}
+		}
+		return chars, lines
+	}
+	_, def, _ := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", fixtureWAV)
+	if c, l := longest(def); c <= 12 {
+		t.Fatalf("the default layout already fits 12 characters on one line (%d, %d lines): the test proves nothing\n%s", c, l, def)
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", "--max-line-chars", "12", "--max-lines", "1", fixtureWAV)
+	if c, l := longest(stdout); code != 0 || c > 12 || l != 1 {
+		t.Errorf("--max-line-chars 12 --max-lines 1: exit %d, lines up to %d characters, %d lines per cue\n%s%s", code, c, l, stdout, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "srt,vtt", "-o", dir, "--max-line-chars", "12", "--max-lines", "1", fixtureWAV); code != 0 {
+		t.Fatalf("-o: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, filepath.Base(fixtureWAV)+".srt")); err != nil || string(b) != stdout {
+		t.Errorf("-o file differs from standard output (%v):\n%s", err, b)
+	}
+	for _, bad := range [][]string{{"--max-line-chars", "0"}, {"--max-lines", "0"}, {"--max-cue-seconds", "NaN"}, {"--max-cue-seconds", "-1"}} {
+		if code, _, stderr := runHark(t, nil, append([]string{"transcribe", "-m", model}, append(bad, fixtureWAV)...)...); code != 2 || !strings.Contains(stderr, bad[0]) {
+			t.Errorf("%v: exit %d, %q", bad, code, stderr)
+		}
+	}
+}
+
 // Standard input, flags after the file names, hot words, n-best lists and the streaming path.
 func TestTranscribeOptions(t *testing.T) {
 	model := tinyModelFile(t)
