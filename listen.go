@@ -92,8 +92,8 @@ type ListenOptions struct {
 // the events are a function of the audio alone, whatever sizes src's reads have and however fast it delivers.
 //
 // Listen returns nil when the input ended (io.EOF or MaxSamples), ctx.Err() when ctx ended, and src's error,
-// wrapped, when it failed; an error from emit stops Listen and is returned as is. A nil emit discards the
-// events.
+// wrapped, when it failed; an error from emit stops Listen and is returned as is, and so does a *SampleError
+// when src gives samples far outside [-1, 1] (16-bit PCM values as floats, say). A nil emit discards the events.
 func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOptions, emit func(Event) error) error {
 	end, err := NewEndpointer(opts.Endpoint, r.frame)
 	if err != nil {
@@ -168,6 +168,11 @@ type listener struct {
 // accept feeds x to the stream; at every step boundary it checks for an endpoint and emits a partial if the
 // text changed.
 func (l *listener) accept(x []float32) error {
+	// Checked whole, before any step of it reaches the stream, so that a SampleError's index is into what the
+	// source gave and none of a bad read is half taken.
+	if err := checkSamples(x); err != nil {
+		return err
+	}
 	for len(x) > 0 {
 		k := min(len(x), l.step-l.inStep)
 		if err := l.s.Accept(x[:k]); err != nil {

@@ -215,6 +215,28 @@ func TestListenFlush(t *testing.T) {
 	}
 }
 
+// A source giving 16-bit-scale samples stops Listen with a SampleError whose index is into the read that held
+// it; what came before is still finished.
+func TestListenSampleScale(t *testing.T) {
+	x := append([]float32(nil), loadSample(t)...)
+	x[16000+123] = 3000
+	r := mustRecognizer(t, tinyModel(t), WithGreedy())
+	var finals int
+	err := r.Listen(context.Background(), &chunkSource{x: x, steps: []int{1000}}, ListenOptions{}, func(ev Event) error {
+		if ev.Type == EventFinal {
+			finals++
+		}
+		return nil
+	})
+	var se *SampleError
+	if !errors.As(err, &se) || se.Index != 123 || se.Value != 3000 {
+		t.Fatalf("Listen = %v, want a SampleError at index 123 of its read", err)
+	}
+	if finals != 1 {
+		t.Errorf("%d finals, want the utterance before the bad read finished", finals)
+	}
+}
+
 // Partial events come only when the text changes, and an error from emit stops Listen at once.
 func TestListenPartials(t *testing.T) {
 	x := loadSample(t)

@@ -102,7 +102,8 @@ func TestParseTSVDurationFromFile(t *testing.T) {
 	in := "audio/a.wav\tHELLO\n" +
 		"audio/a.wav\t-\tAGAIN\tspk\n" +
 		"audio/gone.wav\tMISSING\n" +
-		"audio/a.wav\t\tEMPTY DURATION\n"
+		"audio/a.wav\t\tEMPTY DURATION\n" +
+		"audio/a.wav\t1.5\n"
 	name := filepath.Join("testdata", "tsv", "m.tsv")
 	utts, rep, err := ParseTSV(strings.NewReader(in), name, Options{})
 	if err != nil {
@@ -113,9 +114,10 @@ func TestParseTSVDurationFromFile(t *testing.T) {
 	if !reflect.DeepEqual(utts, want) || info.Duration <= 0 {
 		t.Fatalf("utterances:\n%+v\nwant\n%+v", utts, want)
 	}
-	if rep.Skipped != 2 || len(rep.Problems) != 2 ||
-		!strings.Contains(rep.Problems[0].Error(), "m.tsv:3: duration of "+filepath.Join("testdata", "tsv", "audio", "gone.wav")) ||
-		!strings.Contains(rep.Problems[1].Error(), `m.tsv:4: bad duration ""`) {
+	if rep.Skipped != 3 || len(rep.Problems) != 3 ||
+		!strings.Contains(rep.Problems[0].Error(), "m.tsv:3: cannot read the duration: open "+filepath.Join("testdata", "tsv", "audio", "gone.wav")) ||
+		!strings.Contains(rep.Problems[1].Error(), `m.tsv:4: bad duration ""`) ||
+		!strings.Contains(rep.Problems[2].Error(), "m.tsv:5: a path and a duration but no transcript") {
 		t.Errorf("report %+v, problems %v", rep, rep.Problems)
 	}
 }

@@ -53,6 +53,9 @@ func parseTSVLine(rd *reader, name, dir string, n int, line []byte, tooLong bool
 	}
 	f := strings.Split(string(line), "\t")
 	if len(f) == 2 { // path and transcript: the duration comes from the file
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64); err == nil {
+			return rd.problem(name, n, nil, "a path and a duration but no transcript")
+		}
 		f = []string{f[0], "-", f[1]}
 	}
 	if len(f) != 3 && len(f) != 4 {
@@ -69,7 +72,7 @@ func parseTSVLine(rd *reader, name, dir string, n int, line []byte, tooLong bool
 	if strings.TrimSpace(f[1]) == "-" {
 		info, err := audio.ProbeHeader(path)
 		if err != nil {
-			return rd.problem(name, n, err, "duration of %s", path)
+			return rd.problem(name, n, err, "cannot read the duration") // err names the file
 		}
 		if d = info.Duration; !validDuration(d) {
 			return rd.problem(name, n, nil, "audio file %s: length unknown or zero", path)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 )
 
 // writeFile writes text to dir/name and returns the path.
@@ -209,17 +209,18 @@ func TestEvalVADMatchesTranscribe(t *testing.T) {
 	model := tinyModelFile(t)
 	var m strings.Builder
 	var files []string
+	speech, _, err := audio.Load("../../testdata/sample.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pause := func(seconds float64) []float32 { return make([]float32, int(seconds*16000)) }
 	for i := range 3 {
-		// Silence, a tone, a long pause, another tone: 3.4 s, which transcribe cuts into segments.
-		s := make([]float32, 16000*34/10)
-		for _, at := range []int{8000, 8000 + 32000} {
-			for j := at; j < at+9600 && j < len(s); j++ {
-				s[j] = 0.3 * float32(math.Sin(2*math.Pi*float64(300+150*i)*float64(j)/16000))
-			}
-		}
+		// Speech, a long pause, speech again: transcribe recognises the two stretches apart.
+		var s []float32
+		s = append(append(append(append(s, pause(0.3*float64(i+1))...), speech...), pause(2)...), speech[:len(speech)*(i+1)/4]...)
 		name := fmt.Sprintf("long%d.wav", i)
 		files = append(files, writeWAV(t, dir, name, s))
-		fmt.Fprintf(&m, "%s\t3.4\tONE TWO\n", name)
+		fmt.Fprintf(&m, "%s\t%.4f\tI AM SURE IT MUST HAVE BEEN SOME ADVENTURE\n", name, float64(len(s))/16000)
 	}
 	manifest := writeFile(t, dir, "long.tsv", m.String())
 	code, stdout, stderr := runHark(t, nil, append([]string{"transcribe", "-m", model, "--greedy", "-f", "jsonl"}, files...)...)
@@ -234,7 +235,10 @@ func TestEvalVADMatchesTranscribe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("eval --vad: %d %s", code, stderr)
 	}
-	if got.Words != want.Words || got.Chars != want.Chars || got.Utterances != 3 || math.Abs(got.AudioSeconds-3*3.4) > 1e-9 {
+	if want.Words.Del == want.Words.RefLen {
+		t.Fatalf("transcribe gave no text at all: the comparison would prove nothing\n%s", stdout)
+	}
+	if got.Words != want.Words || got.Chars != want.Chars || got.Utterances != 3 {
 		t.Errorf("eval --vad %+v\nscoring transcribe's output: %+v", got, want)
 	}
 }
@@ -411,5 +415,17 @@ func TestModelFileGetsEmbeddedLM(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(s.Decoder, tt.decoder) {
 			t.Errorf("%q: exit %d, decoder %q, want %q... (%s)", tt.args, code, s.Decoder, tt.decoder, stderr)
 		}
+	}
+}
+
+// --lm default is the embedded LM for any model, named so in the summary.
+func TestEvalLMDefault(t *testing.T) {
+	if _, err := hark.DefaultLM(); errors.Is(err, hark.ErrNoDefaultLM) {
+		t.Skip("this build embeds no LM")
+	}
+	manifest := writeToyCorpus(t, t.TempDir(), 2)
+	s, code, stderr := evalJSON(t, "-m", tinyModelFile(t), "--manifest", manifest, "--beam", "4", "--lm", "default")
+	if code != 0 || !strings.Contains(s.Decoder, "LM embedded en.lm") {
+		t.Errorf("--lm default: exit %d, decoder %q\n%s", code, s.Decoder, stderr)
 	}
 }

@@ -209,7 +209,7 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		w, st, err := lm.FitWeights(ctx, models, text, *keepCase)
 		text.Close()
 		if err != nil {
-			return fmt.Errorf("-fit %s: %w", *fit, err)
+			return fmt.Errorf("-fit: %w", namingFile(*fit, err))
 		}
 		weights = w
 		parts := make([]string, len(w))
@@ -261,7 +261,7 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		st, err := m.ScoreText(ctx, text, *keepCase)
 		text.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", *textFiles, err)
+			return namingFile(*textFiles, err)
 		}
 		if st.Sentences == 0 {
 			// A perplexity over nothing is not a number to compare models by.

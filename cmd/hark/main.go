@@ -107,7 +107,7 @@ func runMain(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	if args[0] == "--version" || args[0] == "-version" {
-		args = []string{"version"}
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range cmds {
 		if c.name != args[0] {
@@ -198,6 +198,9 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "version", "")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef(e, "version", "takes no arguments (got %q)", fs.Arg(0))
 	}
 	v := version
 	if v == "" {

@@ -38,6 +38,7 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 		{[]string{"info"}, 2, "", "usage: hark info"},
 		{[]string{"info", "--no-such-flag", "x"}, 2, "", "flag provided but not defined"},
 		{[]string{"--version"}, 0, "hark ", ""},
+		{[]string{"--version", "extra"}, 2, "", "takes no arguments"},
 		// Help that was asked for goes to standard output, so that it can be paged.
 		{[]string{"help", "info"}, 0, "usage: hark info", ""},
 		{[]string{"info", "-h"}, 0, "usage: hark info", ""},

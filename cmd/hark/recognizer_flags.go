@@ -29,7 +29,7 @@ type recognizerFlags struct {
 func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
 	set.StringVar(&f.model, "model", "", "same as -m")
-	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default: the embedded English LM, for the embedded model and for -m models with its vocabulary)")
+	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default, or \"default\": the embedded English LM, for the embedded model and for -m models with its vocabulary)")
 	set.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
 	set.IntVar(&f.beam, "beam", beam, "beam width of the search")
 	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
@@ -59,7 +59,7 @@ func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
 	switch {
 	case f.noLM:
 		opts = append(opts, hark.WithoutLM())
-	case f.lm != "":
+	case f.lm != "" && f.lm != "default": // "default": the embedded LM, which load adds
 		opts = append(opts, hark.WithLM(f.lm))
 	}
 	if f.greedy {
@@ -81,15 +81,16 @@ func (f *recognizerFlags) load(extra ...hark.Option) (*hark.Recognizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !f.noLM && f.lm == "" && !f.greedy && slices.Equal(m.Vocabulary.Symbols, acoustic.EnglishVocabulary().Symbols) {
+	english := slices.Equal(m.Vocabulary.Symbols, acoustic.EnglishVocabulary().Symbols)
+	if f.lm == "default" || (!f.noLM && f.lm == "" && !f.greedy && english) {
 		lmModel, err := hark.DefaultLM()
 		switch {
 		case err == nil:
 			// Before the caller's options, which never set an LM: --lm and --no-lm were ruled out above.
 			opts = append([]hark.Option{hark.WithLMModel(lmModel)}, opts...)
 			f.embeddedLM = true
-		case !errors.Is(err, hark.ErrNoDefaultLM):
-			return nil, err
+		case f.lm == "default" || !errors.Is(err, hark.ErrNoDefaultLM):
+			return nil, fmt.Errorf("--lm %s: %w", f.lm, err)
 		}
 	}
 	return hark.LoadModel(m, opts...)
@@ -113,9 +114,9 @@ func (f *recognizerFlags) decoding() string {
 	lmName := ""
 	switch {
 	case f.noLM:
-	case f.lm != "":
+	case f.lm != "" && f.lm != "default":
 		lmName = f.lm
-	case f.model == "":
+	case f.model == "" || f.lm == "default":
 		// Default loads the embedded LM when there is one.
 		if _, err := fs.Stat(models.FS(), models.LM); err == nil {
 			lmName = "embedded " + models.LM

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/harkspeech/hark/acoustic/train"
 	"github.com/harkspeech/hark/corpus"
 	"github.com/harkspeech/hark/features"
+	"github.com/harkspeech/hark/models"
 )
 
 // modelPresets are the named model configurations --config accepts besides a JSON file.
@@ -158,6 +160,12 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		var err error
 		if *initModel == "default" {
 			m, err = hark.DefaultModel()
+			if b, ok := models.Read(models.Acoustic); ok {
+				// The card names the model the run started from, not a word that means another model in
+				// another build.
+				sum := sha256.Sum256(b)
+				*initModel = fmt.Sprintf("the embedded %s (sha256 %x)", models.Acoustic, sum[:6])
+			}
 		} else {
 			m, err = acoustic.LoadFile(*initModel)
 		}

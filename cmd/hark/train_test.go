@@ -158,8 +158,6 @@ func TestTrainEndToEnd(t *testing.T) {
 	}
 }
 
-// TestTrainBadManifestLines: a bad line is listed with its file and line number and skipped, or with --strict
-// ends the run before any training.
 // --init default fine-tunes the model embedded in hark, so that a user with only the binary can adapt it.
 func TestTrainInitDefault(t *testing.T) {
 	base, err := hark.DefaultModel()
@@ -186,8 +184,13 @@ func TestTrainInitDefault(t *testing.T) {
 	if reflect.DeepEqual(m.Weight("out.w"), base.Weight("out.w")) {
 		t.Error("the output layer did not train")
 	}
+	if card, _ := os.ReadFile(filepath.Join(out, train.CardFile)); !strings.Contains(string(card), "Fine-tuned from `the embedded en.hark (sha256 ") {
+		t.Errorf("the card does not name the embedded model it started from:\n%s", card)
+	}
 }
 
+// TestTrainBadManifestLines: a bad line is listed with its file and line number and skipped, or with --strict
+// ends the run before any training.
 func TestTrainBadManifestLines(t *testing.T) {
 	dir := t.TempDir()
 	manifest := writeToyCorpus(t, dir, 6)

@@ -135,9 +135,13 @@ type multiFile struct {
 	r     io.Reader
 	sep   bool
 	off   int64 // bytes of the current file read so far (decompressed)
+	err   error // a NUL byte was found: every later Read returns this
 }
 
 func (m *multiFile) Read(p []byte) (int, error) {
+	if m.err != nil {
+		return 0, m.err
+	}
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -168,7 +172,10 @@ func (m *multiFile) Read(p []byte) (int, error) {
 		}
 		n, err := m.r.Read(p)
 		if i := bytes.IndexByte(p[:n], 0); i >= 0 {
-			return 0, fmt.Errorf("%s: NUL byte at offset %d: not a text file", m.paths[0], m.off+int64(i))
+			// Sticky, so that a caller reading on cannot get the rest of the file as if nothing were wrong. The
+			// offset counts decompressed bytes for a .gz file.
+			m.err = fmt.Errorf("%s: NUL byte at offset %d: not a text file", m.paths[0], m.off+int64(i))
+			return 0, m.err
 		}
 		m.off += int64(n)
 		if err == io.EOF {

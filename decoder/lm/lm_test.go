@@ -433,6 +433,28 @@ func TestBuildRefusals(t *testing.T) {
 	if err := os.WriteFile(binary, []byte("the cat sat\nRIFF\x24\x00\x00\x00WAVEfmt "), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Read in small pieces, the error stays: no later Read hands out the rest of the file as text.
+	r, err := OpenFiles(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 4)
+	var got []byte
+	var firstErr error
+	for range 10 {
+		n, err := r.Read(p)
+		got = append(got, p[:n]...)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		} else if firstErr != nil && (err == nil || err.Error() != firstErr.Error()) {
+			t.Fatalf("Read after the error: %d bytes, %v; want %v again", n, err, firstErr)
+		}
+	}
+	r.Close()
+	if firstErr == nil || !strings.Contains(firstErr.Error(), "NUL byte at offset 17") || len(got) > 17 {
+		t.Errorf("small reads: %q then %v", got, firstErr)
+	}
+
 	text := filepath.Join("testdata", "tiny.txt")
 	tests := []struct {
 		name  string
