@@ -59,6 +59,10 @@ type State struct {
 	StopReason   string  // why it finished: "finished" or "early stop"
 
 	Command string // the command line that started the run
+	// Init and Freeze are the model a fine-tune started from and its frozen parameter prefixes, so that a resumed
+	// run keeps them without being told again (both empty in checkpoints written before 2026-11-27).
+	Init   string `json:",omitempty"`
+	Freeze string `json:",omitempty"`
 
 	// DataHash identifies the training data and batching; resuming with other data would not continue exactly.
 	DataHash string

@@ -373,24 +373,38 @@ func planEpoch(items []int, frames func(int) int, bounds []int, size int, sorted
 
 // Holdout moves a fraction of every source's examples into a separate dev set. Membership is decided by a hash of
 // the file path, so the same files are held out whatever the seed or the order of the manifest, and a resumed
-// run holds out the same ones.
+// run holds out the same ones. When the fraction is above zero but the hash picks nothing (a data set of a
+// handful of files), the file with the lowest hash is held out, so that the run still has a dev set.
 func (d *Dataset) Holdout(frac float64) (train, dev *Dataset) {
 	train, dev = &Dataset{}, &Dataset{}
 	devSrc := Source{Manifest: "", Weight: 1, Skipped: map[string]int{}}
 	var names []string
-	for _, s := range d.Sources {
+	score := func(e Example) float64 {
+		h := sha256.Sum256([]byte(e.Path))
+		return float64(binary.LittleEndian.Uint64(h[:8])) / (1 << 64)
+	}
+	lowest, lowSrc, lowIdx, total := 2.0, -1, -1, 0
+	for si, s := range d.Sources {
 		kept := s
 		kept.Examples = nil
 		for _, e := range s.Examples {
-			h := sha256.Sum256([]byte(e.Path))
-			if float64(binary.LittleEndian.Uint64(h[:8]))/(1<<64) < frac {
+			total++
+			if sc := score(e); sc < frac {
 				devSrc.Examples = append(devSrc.Examples, e)
 			} else {
+				if sc < lowest {
+					lowest, lowSrc, lowIdx = sc, si, len(kept.Examples)
+				}
 				kept.Examples = append(kept.Examples, e)
 			}
 		}
 		train.Sources = append(train.Sources, kept)
 		names = append(names, s.Manifest)
+	}
+	if frac > 0 && len(devSrc.Examples) == 0 && total >= 2 {
+		src := &train.Sources[lowSrc]
+		devSrc.Examples = append(devSrc.Examples, src.Examples[lowIdx])
+		src.Examples = slices.Delete(slices.Clone(src.Examples), lowIdx, lowIdx+1)
 	}
 	devSrc.Manifest = fmt.Sprintf("%.0f %% held out of %s", 100*frac, strings.Join(names, ", "))
 	dev.Sources = []Source{devSrc}

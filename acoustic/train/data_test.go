@@ -461,6 +461,28 @@ func TestHoldout(t *testing.T) {
 	}
 }
 
+// A handful of files still gives a dev set: the lowest-hash file when the fraction picks none; never all of them.
+func TestHoldoutSmall(t *testing.T) {
+	for n := 2; n <= 6; n++ {
+		d, _ := fakeData(n, 1, 2)
+		tr, dev := d.Holdout(0.01)
+		if dev.Len() != 1 || tr.Len() != n-1 {
+			t.Errorf("%d files at 1 %%: %d held out, %d kept; want 1 and %d", n, dev.Len(), tr.Len(), n-1)
+		}
+		if _, again := d.Holdout(0.01); again.flat()[0].Path != dev.flat()[0].Path {
+			t.Errorf("%d files: the held-out file changes between calls", n)
+		}
+	}
+	d, _ := fakeData(1, 1, 2)
+	if tr, dev := d.Holdout(0.01); dev.Len() != 0 || tr.Len() != 1 {
+		t.Errorf("one file: %d held out; want it kept for training", dev.Len())
+	}
+	d, _ = fakeData(5, 1, 2)
+	if _, dev := d.Holdout(0); dev.Len() != 0 {
+		t.Errorf("fraction 0 held out %d", dev.Len())
+	}
+}
+
 func TestLoadDatasetAndFeatures(t *testing.T) {
 	dir := t.TempDir()
 	tone := func(secs float64) []float32 {

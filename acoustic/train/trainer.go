@@ -23,9 +23,15 @@ import (
 type Options struct {
 	Epochs    int
 	BatchSize int
-	Buckets   int  // padded lengths to bucket by (default 8)
+	Buckets   int  // padded lengths to bucket by (default: 8, fewer for a small data set, so that batches fill)
 	SortaGrad bool // first epoch in order of length, shortest first
 	Schedule  Schedule
+	// CapWarmup shortens Schedule.Warmup to a tenth of the run when the run is short (a fine-tune on a few
+	// dozen utterances would otherwise end before its learning rate reached Schedule.Peak).
+	CapWarmup bool
+	// EvalStart scores the dev set before the first step of a fresh run: a fine-tune's starting point, which
+	// is kept as the model unless training beats it.
+	EvalStart bool
 	Clip      float64  // global gradient-norm clip, 0 = none
 	Augment   *Augment // nil: no augmentation
 
@@ -43,9 +49,6 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Buckets <= 0 {
-		o.Buckets = 8
-	}
 	if o.CheckpointEvery <= 0 {
 		o.CheckpointEvery = 10 * time.Minute
 	}
@@ -185,6 +188,14 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	removeStaleTemps(o.OutDir)
 	t.exs = t.Train.flat()
+	var notes []string
+	if o.Buckets <= 0 {
+		// Batches never mix buckets: with few utterances, 8 buckets would leave most batches nearly empty.
+		o.Buckets = min(8, max(1, len(t.exs)/(4*o.BatchSize)))
+		if o.Buckets < 8 {
+			notes = append(notes, fmt.Sprintf("%d utterances: %d length bucket(s) instead of 8, so that batches of %d fill (--buckets to choose)", len(t.exs), o.Buckets, o.BatchSize))
+		}
+	}
 	frames := make([]int, len(t.exs))
 	for i, e := range t.exs {
 		frames[i] = e.Frames
@@ -195,18 +206,23 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if o.Schedule.Total <= 0 {
 		o.Schedule.Total = total // the cosine decay ends with the last epoch
 	}
+	if w := max(1, o.Schedule.Total/10); o.CapWarmup && o.Schedule.Warmup > w {
+		notes = append(notes, fmt.Sprintf("warm-up shortened from %d to %d steps, a tenth of this %d-step run (--warmup to choose)", o.Schedule.Warmup, w, o.Schedule.Total))
+		o.Schedule.Warmup = w
+	}
 	if t.adam == nil { // a fresh run; Resume sets adam
 		t.adam = NewAdam(o.Schedule, o.Clip)
 		optJSON, _ := json.Marshal(o)
 		feat := t.Loader.Features
 		t.state = State{Seed: o.Seed, DataHash: hash, ModelConfig: t.ModelConfig, Options: optJSON,
-			Features: &feat, Vocabulary: t.Vocabulary.Symbols, Command: t.Card.CommandLine}
+			Features: &feat, Vocabulary: t.Vocabulary.Symbols, Command: t.Card.CommandLine,
+			Init: t.Card.Init, Freeze: t.Card.Freeze}
 		if err := t.openMetrics(false); err != nil {
 			return Result{}, err
 		}
 	} else {
 		if t.state.DataHash != hash {
-			return Result{}, errors.New("train: the training data, batch size or bucketing differ from the checkpoint's, so the run cannot continue exactly; start a new run (or use --init)")
+			return Result{}, fmt.Errorf("train: %s differ from the checkpoint's, so the run cannot continue exactly; resume with the run's own settings, or start a new run (--init DIR/model.hark)", hashDifference(t.state.DataHash, hash))
 		}
 		if err := t.openMetrics(true); err != nil {
 			return Result{}, err
@@ -226,6 +242,17 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	defer t.prog.finish()
 	t.logf("training on %d utterances (%.2f h) in %d buckets %v, %d parameters (%d trainable)",
 		len(t.exs), t.Train.Seconds()/3600, len(t.bounds), t.bounds, countParams(t.Net.Params(), false), countParams(t.Net.Params(), true))
+	for _, n := range notes {
+		t.logf("%s", n)
+	}
+	if t.Dev != nil && t.Dev.Len() > 0 && t.state.Step == 0 {
+		t.logf("dev scores below are greedy, without a language model: hark eval with the LM scores the model as transcribe uses it")
+	}
+	if o.EvalStart && t.state.Step == 0 && !t.state.HasBest {
+		if _, err := t.evaluate(ctx); err != nil {
+			return Result{State: t.state}, err
+		}
+	}
 
 	reason, err := t.loop(ctx)
 	t.state.Elapsed = t.elapsed + time.Since(t.started).Seconds()
@@ -401,6 +428,35 @@ func (t *Trainer) totalSteps() int {
 		n += len(t.plan(e))
 	}
 	return n
+}
+
+// hashDifference names what differs between two dataHash values, for a refused resume.
+func hashDifference(was, now string) string {
+	split := func(h string) []string { // data, batch, buckets, sortagrad: the last three never hold a "-"
+		p := strings.Split(h, "-")
+		if len(p) < 4 {
+			return nil
+		}
+		return append([]string{strings.Join(p[:len(p)-3], "-")}, p[len(p)-3:]...)
+	}
+	a, b := split(was), split(now)
+	if a == nil || b == nil {
+		return "the training data, batch size or bucketing"
+	}
+	var diff []string
+	for i, what := range []string{"the training data", "the batch size (--batch %s, now %s)", "the bucketing (--buckets %s, now %s)", "SortaGrad (%s, now %s)"} {
+		if a[i] != b[i] {
+			if i == 0 {
+				diff = append(diff, what)
+			} else {
+				diff = append(diff, fmt.Sprintf(what, a[i][1:], b[i][1:]))
+			}
+		}
+	}
+	if len(diff) == 0 {
+		return "the training data, batch size or bucketing"
+	}
+	return strings.Join(diff, " and ")
 }
 
 // dataHash covers everything that determines the batch order besides the seed.

@@ -681,3 +681,19 @@ func TestSeveralDevSets(t *testing.T) {
 		}
 	}
 }
+
+// A refused resume names what changed.
+func TestHashDifference(t *testing.T) {
+	tests := []struct{ was, now, want string }{
+		{"abc-b16-k8-strue", "abc-b4-k8-strue", "the batch size (--batch 16, now 4)"},
+		{"abc-b16-k8-strue", "abc-b16-k1-strue", "the bucketing (--buckets 8, now 1)"},
+		{"abc-b16-k8-strue", "xyz-b16-k8-sfalse", "the training data and SortaGrad (true, now false)"},
+		{"a-b-c-b16-k8-strue", "a-b-d-b16-k8-strue", "the training data"},
+		{"garbage", "abc-b16-k8-strue", "the training data, batch size or bucketing"},
+	}
+	for _, tt := range tests {
+		if got := hashDifference(tt.was, tt.now); got != tt.want {
+			t.Errorf("hashDifference(%q, %q) = %q, want %q", tt.was, tt.now, got, tt.want)
+		}
+	}
+}

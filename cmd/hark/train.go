@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -78,7 +79,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	batch := fs.Int("batch", 16, "utterances per batch")
 	lr := fs.Float64("lr", 1e-3, "peak learning rate (Adam)")
 	minLR := fs.Float64("min-lr", 1e-5, "learning rate at the end of the decay")
-	warmup := fs.Int("warmup", 200, "linear learning-rate warm-up, in steps")
+	warmup := fs.Int("warmup", 200, "linear learning-rate warm-up, in steps (unless given, at most a tenth of the run)")
 	decay := fs.String("decay", "cosine", "learning-rate decay after warm-up: cosine (to --min-lr at the last epoch), invsqrt or constant")
 	clip := fs.Float64("clip", 400, "clip the global gradient norm (of the summed batch loss) to this; 0 turns it off")
 	maxMinutes := fs.Float64("max-minutes", 0, "stop (with a checkpoint) after this many minutes of training; 0 = no limit")
@@ -88,7 +89,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	keepEvaluated := fs.Bool("keep-evaluated", false, "also save the weights of every dev evaluation as model-stepNNNNNNN.hark in --out (8.7 MB each for the default network), to average the last few with hark average")
 	seed := fs.Uint64("seed", 1, "seed for initial weights, data order and augmentation")
 	threads := fs.Int("t", runtime.NumCPU(), "threads: each takes a share of every batch")
-	buckets := fs.Int("buckets", 8, "padded lengths to bucket utterances by")
+	buckets := fs.Int("buckets", 0, "padded lengths to bucket utterances by (0: 8, fewer for a small data set so that batches fill)")
 	noSorta := fs.Bool("no-sortagrad", false, "shuffle the first epoch too instead of going shortest-first")
 	augment := fs.Bool("augment", true, "augment training utterances (speed, noise, SpecAugment)")
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
@@ -133,9 +134,18 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *name == "" {
-		*name = filepath.Base(filepath.Dir(specs[0].Path))
+		// The run's folder names it best; else the folder of the training data (an absolute path, so that a
+		// manifest in the current folder does not name the model ".").
+		dir := filepath.Dir(specs[0].Path)
 		if fi, err := os.Stat(specs[0].Path); err == nil && fi.IsDir() {
-			*name = filepath.Base(specs[0].Path)
+			dir = specs[0].Path
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		*name = filepath.Base(dir)
+		if *out != "" {
+			*name = filepath.Base(*out)
 		}
 	}
 	if *out == "" {
@@ -152,7 +162,18 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--resume: %w", err)
 		}
 	} else if _, err := os.Stat(ckPath); err == nil {
-		return fmt.Errorf("%s already holds a run: add --resume to continue it, or choose another --out or --name", *out)
+		return fmt.Errorf("%s already holds a run: add --resume to continue it, or choose another --out", *out)
+	}
+	cardInit := *initModel
+	if ck != nil && (ck.State.Init != "" || ck.State.Freeze != "") {
+		// A fine-tune resumes as it started: its frozen layers stay frozen even if --freeze is not repeated, and
+		// a different --freeze would train another network than the one the run began.
+		freezeGiven := false
+		fs.Visit(func(f *flag.Flag) { freezeGiven = freezeGiven || f.Name == "freeze" })
+		if freezeGiven && *freeze != ck.State.Freeze {
+			return fmt.Errorf("--freeze %q: the run in %s froze %q; resume without --freeze, or start a new run", *freeze, *out, ck.State.Freeze)
+		}
+		*freeze, cardInit = ck.State.Freeze, ck.State.Init
 	}
 	switch {
 	case *initModel != "":
@@ -164,7 +185,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 				// The card names the model the run started from, not a word that means another model in
 				// another build.
 				sum := sha256.Sum256(b)
-				*initModel = fmt.Sprintf("the embedded %s (sha256 %x)", models.Acoustic, sum[:6])
+				cardInit = fmt.Sprintf("the embedded %s (sha256 %x)", models.Acoustic, sum[:6])
 			}
 		} else {
 			m, err = acoustic.LoadFile(*initModel)
@@ -306,17 +327,19 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 		aug = &a
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	opt := train.Options{
 		Epochs: *epochs, BatchSize: *batch, Buckets: *buckets, SortaGrad: !*noSorta,
-		Schedule: schedule,
-		Clip:     *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience, KeepEvaluated: *keepEvaluated,
+		Schedule: schedule, CapWarmup: !given["warmup"], EvalStart: *initModel != "",
+		Clip: *clip, Augment: aug, EvalEvery: *evalEvery, Patience: *patience, KeepEvaluated: *keepEvaluated,
 		CheckpointEvery: *ckptEvery, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)),
 		OutDir: *out, Seed: *seed, Workers: *workers,
 	}
 	tr := &train.Trainer{
 		Net: net, Vocabulary: model.Vocabulary, Train: trainSet, Dev: devSet, Opt: opt, ModelConfig: cfgJSON, Log: e.stderr,
 		Loader: &train.Loader{Features: model.Features, CacheDir: *cache, OutFrames: cfg.OutFrames},
-		Card: train.CardInfo{Name: *name, CommandLine: "hark train " + strings.Join(args, " "), Init: *initModel,
+		Card: train.CardInfo{Name: *name, CommandLine: "hark train " + strings.Join(args, " "), Init: cardInit,
 			Freeze: *freeze, DevManifest: devName},
 	}
 	if ck != nil {
@@ -335,6 +358,11 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return exitError{code: 130}
 	case err != nil:
 		return err
+	}
+	if ck != nil && ck.State.Done && res.State.Step == ck.State.Step {
+		// Nothing trained: say why, rather than print the old result as if this command had made it.
+		fmt.Fprintf(e.stderr, "the run in %s had already ended (%s); to train it further, start a new run with --init %s\n",
+			*out, ck.State.StopReason, filepath.Join(*out, train.ModelFile))
 	}
 	fmt.Fprintf(e.stdout, "%s: %d steps, %d epochs", res.Reason, res.State.Step, res.State.Epoch)
 	if res.State.HasBest {

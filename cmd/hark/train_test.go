@@ -137,6 +137,12 @@ func TestTrainEndToEnd(t *testing.T) {
 			t.Errorf("resume with --lookahead %s = %d, want %d and %q\n%s\n%s", c.lookahead, code, c.code, c.want, stdout, stderr)
 		}
 	}
+	// A fine-tune resumes with its own frozen layers; another --freeze is refused.
+	refreeze := []string{"train", "--train", manifest, "--holdout", "0.25", "--resume", "--freeze", "conv",
+		"--epochs", "1", "--batch", "4", "--out", filepath.Join(dir, "ft"), "--cache", "", "-t", "1"}
+	if code, _, stderr := runHark(t, nil, refreeze...); code != 1 || !strings.Contains(stderr, `froze "conv,gru0"`) {
+		t.Errorf("resume with another --freeze = %d, %q; want a refusal naming the run's", code, stderr)
+	}
 	card, _ := os.ReadFile(filepath.Join(dir, "ft", train.CardFile))
 	if !strings.Contains(string(card), "Fine-tuned from") || !strings.Contains(string(card), "conv,gru0") ||
 		!strings.Contains(string(card), "no SpecAugment") {
@@ -171,8 +177,19 @@ func TestTrainInitDefault(t *testing.T) {
 	out := filepath.Join(dir, "ft")
 	args := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", "default", "--freeze", "conv,gru0,gru1,gru2",
 		"--epochs", "1", "--batch", "4", "--out", out, "--cache", "", "-t", "1"}
-	if code, stdout, stderr := runHark(t, nil, args...); code != 0 {
+	code, stdout, stderr := runHark(t, nil, args...)
+	if code != 0 {
 		t.Fatalf("--init default = %d\n%s\n%s", code, stdout, stderr)
+	}
+	// A fine-tune scores its starting point first, so that its curve shows whether training helped (and the
+	// starting model stays the model unless training beats it).
+	if !strings.Contains(stderr, "step 0: dev WER") || !strings.Contains(stderr, "greedy, without a language model") {
+		t.Errorf("no step-0 dev score, or no word on how dev is scored:\n%s", stderr)
+	}
+	// Three utterances: one bucket, so that the batch of 4 is not split by length, and a warm-up no longer than
+	// a tenth of the one-step run.
+	if !strings.Contains(stderr, "3 utterances: 1 length bucket(s) instead of 8") || !strings.Contains(stderr, "warm-up shortened from 200 to 1 steps") {
+		t.Errorf("a tiny fine-tune is not adapted to its size:\n%s", stderr)
 	}
 	m, err := acoustic.LoadFile(filepath.Join(out, train.ModelFile))
 	if err != nil {
@@ -181,11 +198,37 @@ func TestTrainInitDefault(t *testing.T) {
 	if !reflect.DeepEqual(m.Config, base.Config) || !reflect.DeepEqual(m.Weight("conv0.w"), base.Weight("conv0.w")) {
 		t.Errorf("the fine-tune is not of the embedded model (config %+v, want %+v), or a frozen layer moved", m.Config, base.Config)
 	}
-	if reflect.DeepEqual(m.Weight("out.w"), base.Weight("out.w")) {
-		t.Error("the output layer did not train")
+	ck, err := train.ReadCheckpoint(filepath.Join(out, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ck.Params {
+		if p.Name == "out.w" && reflect.DeepEqual(p.Value, base.Weight("out.w")) {
+			t.Error("the output layer did not train")
+		}
 	}
 	if card, _ := os.ReadFile(filepath.Join(out, train.CardFile)); !strings.Contains(string(card), "Fine-tuned from `the embedded en.hark (sha256 ") {
 		t.Errorf("the card does not name the embedded model it started from:\n%s", card)
+	}
+
+	// Stopped by its time limit after a step and resumed without repeating --init and --freeze, the fine-tune
+	// keeps its layers frozen and its card.
+	cut := filepath.Join(dir, "cut")
+	start := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", "default", "--freeze", "conv,gru",
+		"--epochs", "3", "--batch", "1", "--buckets", "1", "--max-minutes", "0.000001", "--out", cut, "--cache", "", "-t", "1"}
+	if code, stdout, stderr := runHark(t, nil, start...); code != 0 || !strings.Contains(stdout, "time limit") {
+		t.Fatalf("time-limited start = %d\n%s\n%s", code, stdout, stderr)
+	}
+	resume := []string{"train", "--train", manifest, "--holdout", "0.25", "--resume", "--epochs", "3", "--batch", "1",
+		"--buckets", "1", "--out", cut, "--cache", "", "-t", "1"}
+	if code, stdout, stderr := runHark(t, nil, resume...); code != 0 || strings.Contains(stdout, "time limit") {
+		t.Fatalf("resume = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if m, err := acoustic.LoadFile(filepath.Join(cut, train.ModelFile)); err != nil || !reflect.DeepEqual(m.Weight("gru2.wh"), base.Weight("gru2.wh")) {
+		t.Errorf("a layer frozen at the start moved after --resume (%v)", err)
+	}
+	if card, _ := os.ReadFile(filepath.Join(cut, train.CardFile)); !strings.Contains(string(card), "with `conv,gru` frozen") {
+		t.Errorf("the resumed run's card lost its start:\n%s", card)
 	}
 }
 
