@@ -173,9 +173,14 @@ func TestTrainInitDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	manifest := writeToyCorpus(t, dir, 4)
+	manifest := writeToyCorpus(t, dir, 3)
+	devDir := filepath.Join(dir, "dev") // not --holdout: which files it takes depends on the temporary paths
+	if err := os.Mkdir(devDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dev := writeToyCorpus(t, devDir, 1)
 	out := filepath.Join(dir, "ft")
-	args := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", "default", "--freeze", "conv,gru0,gru1,gru2",
+	args := []string{"train", "--train", manifest, "--dev", dev, "--init", "default", "--freeze", "conv,gru0,gru1,gru2",
 		"--epochs", "1", "--batch", "4", "--out", out, "--cache", "", "-t", "1"}
 	code, stdout, stderr := runHark(t, nil, args...)
 	if code != 0 {
@@ -214,12 +219,12 @@ func TestTrainInitDefault(t *testing.T) {
 	// Stopped by its time limit after a step and resumed without repeating --init and --freeze, the fine-tune
 	// keeps its layers frozen and its card.
 	cut := filepath.Join(dir, "cut")
-	start := []string{"train", "--train", manifest, "--holdout", "0.25", "--init", "default", "--freeze", "conv,gru",
+	start := []string{"train", "--train", manifest, "--dev", dev, "--init", "default", "--freeze", "conv,gru",
 		"--epochs", "3", "--batch", "1", "--buckets", "1", "--max-minutes", "0.000001", "--out", cut, "--cache", "", "-t", "1"}
 	if code, stdout, stderr := runHark(t, nil, start...); code != 0 || !strings.Contains(stdout, "time limit") {
 		t.Fatalf("time-limited start = %d\n%s\n%s", code, stdout, stderr)
 	}
-	resume := []string{"train", "--train", manifest, "--holdout", "0.25", "--resume", "--epochs", "3", "--batch", "1",
+	resume := []string{"train", "--train", manifest, "--dev", dev, "--resume", "--epochs", "3", "--batch", "1",
 		"--buckets", "1", "--out", cut, "--cache", "", "-t", "1"}
 	if code, stdout, stderr := runHark(t, nil, resume...); code != 0 || strings.Contains(stdout, "time limit") {
 		t.Fatalf("resume = %d\n%s\n%s", code, stdout, stderr)
