@@ -94,10 +94,7 @@ func WriteFile(path string, f Format, r Result) error {
 		return fmt.Errorf("write %s: unknown output format %q", path, string(f))
 	}
 	// A transcript is as readable as any file os.Create makes (umask aside).
-	if err := atomicfile.Write(path, func(w io.Writer) error { return WriteResult(w, f, r) }, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteResult(w, f, r) }, 0o644) // names path on error
 }
 
 // An Encoder writes the results of several inputs to one stream, such as standard output.

@@ -126,7 +126,7 @@ func (m *Model) Save(w io.Writer) error {
 // SaveFile writes m to path atomically (a temporary file in the same folder, then a rename).
 func (m *Model) SaveFile(path string) error {
 	if err := atomicfile.Write(path, m.Save, 0o644); err != nil {
-		return fmt.Errorf("acoustic: saving %s: %w", path, err)
+		return fmt.Errorf("acoustic: saving model: %w", err)
 	}
 	return nil
 }

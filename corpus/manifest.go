@@ -109,8 +109,21 @@ type Report struct {
 
 // String summarises the report in one line.
 func (r Report) String() string {
-	return fmt.Sprintf("%s: %d utterances, %.2f h, %d of %d lines skipped", r.Format, r.Utterances,
-		r.Duration/3600, r.Skipped, r.Lines)
+	return fmt.Sprintf("%s: %d utterances, %s, %d of %d lines skipped", r.Format, r.Utterances,
+		FormatDuration(r.Duration), r.Skipped, r.Lines)
+}
+
+// FormatDuration writes an amount of audio in the unit that keeps it readable: a corpus of a few files is
+// "9.7 s", not "0.00 h".
+func FormatDuration(seconds float64) string {
+	switch {
+	case seconds < 60:
+		return fmt.Sprintf("%.1f s", seconds)
+	case seconds < 3600:
+		return fmt.Sprintf("%.1f min", seconds/60)
+	default:
+		return fmt.Sprintf("%.2f h", seconds/3600)
+	}
 }
 
 // reader holds what the format parsers share: options, the report and the problem policy.

@@ -292,3 +292,23 @@ func TestWriteTSVRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct {
+		seconds float64
+		want    string
+	}{
+		{0, "0.0 s"},
+		{9.71, "9.7 s"},
+		{59.94, "59.9 s"},
+		{60, "1.0 min"},
+		{582, "9.7 min"},
+		{3599, "60.0 min"},
+		{3600, "1.00 h"},
+		{9396, "2.61 h"},
+	} {
+		if got := FormatDuration(tc.seconds); got != tc.want {
+			t.Errorf("FormatDuration(%g) = %q, want %q", tc.seconds, got, tc.want)
+		}
+	}
+}

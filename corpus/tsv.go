@@ -162,7 +162,7 @@ func WriteTSVFile(path string, utts []Utterance) error {
 // WriteFileAtomic writes data to path through a synced temporary file in the same folder and a rename.
 func WriteFileAtomic(path string, data []byte) error {
 	if err := atomicfile.WriteBytes(path, data, 0o644); err != nil {
-		return fmt.Errorf("corpus: writing %s: %w", path, err)
+		return fmt.Errorf("corpus: %w", err)
 	}
 	return nil
 }

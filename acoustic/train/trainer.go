@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/corpus"
 	"github.com/harkspeech/hark/internal/atomicfile"
 	"github.com/harkspeech/hark/metrics"
 )
@@ -240,8 +241,8 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	t.startStep, t.startAudio = t.state.Step, t.state.AudioSeconds
 	t.prog = newProgress(t.Log, total)
 	defer t.prog.finish()
-	t.logf("training on %d utterances (%.2f h) in %d buckets %v, %d parameters (%d trainable)",
-		len(t.exs), t.Train.Seconds()/3600, len(t.bounds), t.bounds, countParams(t.Net.Params(), false), countParams(t.Net.Params(), true))
+	t.logf("training on %d utterances (%s) in %d buckets %v, %d parameters (%d trainable)",
+		len(t.exs), corpus.FormatDuration(t.Train.Seconds()), len(t.bounds), t.bounds, countParams(t.Net.Params(), false), countParams(t.Net.Params(), true))
 	for _, n := range notes {
 		t.logf("%s", n)
 	}

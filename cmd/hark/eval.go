@@ -328,18 +328,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// audioLength is a duration in the unit that keeps it readable: a dev set of a few files is "9.7 s", not "0.00 h".
-func audioLength(seconds float64) string {
-	switch {
-	case seconds < 60:
-		return fmt.Sprintf("%.1f s", seconds)
-	case seconds < 3600:
-		return fmt.Sprintf("%.1f min", seconds/60)
-	default:
-		return fmt.Sprintf("%.2f h", seconds/3600)
-	}
-}
-
 // writeEvalSummary prints the summary as text or JSON.
 func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	if asJSON {
@@ -350,7 +338,7 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	var b strings.Builder
 	// Several manifests: each one's counts, then the pooled block with the model and the speed.
 	for _, set := range s.Sets {
-		fmt.Fprintf(&b, "%s: %s, %s of audio\n", set.Manifest, plural(set.Utterances, "utterance"), audioLength(set.AudioSeconds))
+		fmt.Fprintf(&b, "%s: %s, %s of audio\n", set.Manifest, plural(set.Utterances, "utterance"), corpus.FormatDuration(set.AudioSeconds))
 		if set.Utterances == 0 {
 			// Not "WER 0.00 %": nothing was scored (the exit status is 1: see not scored).
 			b.WriteString("WER -\nCER -\n")
@@ -362,9 +350,9 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 		}
 	}
 	if len(s.Sets) > 0 {
-		fmt.Fprintf(&b, "pooled over %d manifests: %s, %s of audio\n", len(s.Sets), plural(s.Utterances, "utterance"), audioLength(s.AudioSeconds))
+		fmt.Fprintf(&b, "pooled over %d manifests: %s, %s of audio\n", len(s.Sets), plural(s.Utterances, "utterance"), corpus.FormatDuration(s.AudioSeconds))
 	} else {
-		fmt.Fprintf(&b, "%s: %s, %s of audio\n", s.Manifest, plural(s.Utterances, "utterance"), audioLength(s.AudioSeconds))
+		fmt.Fprintf(&b, "%s: %s, %s of audio\n", s.Manifest, plural(s.Utterances, "utterance"), corpus.FormatDuration(s.AudioSeconds))
 	}
 	if s.Hypotheses != "" {
 		fmt.Fprintf(&b, "hypotheses from %s", s.Hypotheses)

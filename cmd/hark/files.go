@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,10 +25,7 @@ func trimExt(path string) string {
 // writeFileAtomic writes data to path through a temporary file in the same folder and a rename, so that readers
 // never see a half-written file and an existing file survives a failed write.
 func writeFileAtomic(path string, data []byte) error {
-	if err := atomicfile.WriteBytes(path, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteBytes(path, data, 0o644) // names path on error
 }
 
 // sameFile reports whether out names one of the files in inputs (after links and relative paths), so that a

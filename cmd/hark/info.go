@@ -43,6 +43,9 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		info, err := probeAudio(e, path)
+		if path == "-" {
+			path = "stdin" // as transcribe names it
+		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "hark info: %v\n", err)
 			failed++

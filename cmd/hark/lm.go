@@ -369,6 +369,11 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d utterances, %d×%d grid\n", len(dev.IDs), len(as), len(bs))
+	if words := devWords(dev); words < minTuneWords {
+		fmt.Fprintf(e.stderr, "hark lm tune: warning: the dev set has %d reference words, so one error moves WER by %.2f points "+
+			"and the best α/β may fit this set's noise; a few hundred utterances (%d+ words) give steadier values\n",
+			words, 100/math.Max(1, float64(words)), minTuneWords)
+	}
 	fmt.Fprintf(e.stdout, "alpha\tbeta\tWER%%\n")
 	base := decoder.Options{FrameDuration: *frame, BeamWidth: *beam, LM: model, UnknownPenalty: *unk, BlankPenalty: *blank,
 		Lookahead: *lookahead}
@@ -380,6 +385,19 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "best: -alpha %g -beta %g (WER %.2f%%)\n", best.Alpha, best.Beta, 100*best.WER)
 	return nil
+}
+
+// minTuneWords is the dev-set size below which lm tune warns: with fewer words the WER differences between
+// neighbouring grid points are mostly a handful of errors.
+const minTuneWords = 500
+
+// devWords counts the reference words of a dev set.
+func devWords(dev *decoder.DevSet) int {
+	n := 0
+	for _, r := range dev.Refs {
+		n += len(strings.Fields(r))
+	}
+	return n
 }
 
 // parseGrid parses "lo:hi:step" (inclusive) or "a,b,c".

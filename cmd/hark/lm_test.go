@@ -321,4 +321,7 @@ func TestLMTune(t *testing.T) {
 	if len(lines) != 1+6+1 || !strings.HasPrefix(lines[len(lines)-1], "best: -alpha 0 -beta 0 (WER 0.00%)") {
 		t.Errorf("output:\n%s", stdout)
 	}
+	if !strings.Contains(stderr, "has 4 reference words") {
+		t.Errorf("no warning that a 4-word dev set cannot pick α/β reliably:\n%s", stderr)
+	}
 }

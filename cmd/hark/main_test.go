@@ -151,8 +151,13 @@ func TestInfoStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runHark(t, data, "info", "-")
-	if code != 0 || !strings.Contains(stdout, "4.068 s") {
+	if code != 0 || !strings.HasPrefix(stdout, "stdin: ") || !strings.Contains(stdout, "4.068 s") {
 		t.Errorf("info - = %d, %q, %q", code, stdout, stderr)
+	}
+	// Named as transcribe names it, in JSON too.
+	code, stdout, stderr = runHark(t, data, "info", "--json", "-")
+	if code != 0 || !strings.Contains(stdout, `"file":"stdin"`) {
+		t.Errorf("info --json - = %d, %q, %q", code, stdout, stderr)
 	}
 }
 

@@ -303,14 +303,14 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	for _, s := range trainSet.Sources {
-		fmt.Fprintf(e.stderr, "%s: %d utterances (%.2f h), weight %g", s.Manifest, len(s.Examples), seconds(s.Examples)/3600, s.Weight)
+		fmt.Fprintf(e.stderr, "%s: %d utterances (%s), weight %g", s.Manifest, len(s.Examples), corpus.FormatDuration(seconds(s.Examples)), s.Weight)
 		if len(s.Skipped) > 0 {
 			fmt.Fprintf(e.stderr, ", left out: %s", skippedString(s.Skipped))
 		}
 		fmt.Fprintln(e.stderr)
 	}
 	if devSet != nil {
-		fmt.Fprintf(e.stderr, "dev: %s, %d utterances (%.2f h)\n", devName, devSet.Len(), devSet.Seconds()/3600)
+		fmt.Fprintf(e.stderr, "dev: %s, %d utterances (%s)\n", devName, devSet.Len(), corpus.FormatDuration(devSet.Seconds()))
 		for _, s := range devSet.Sources {
 			if len(s.Skipped) > 0 {
 				fmt.Fprintf(e.stderr, "dev %s: left out %s\n", s.Manifest, skippedString(s.Skipped))

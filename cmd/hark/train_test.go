@@ -196,6 +196,9 @@ func TestTrainInitDefault(t *testing.T) {
 	if !strings.Contains(stderr, "3 utterances: 1 length bucket(s) instead of 8") || !strings.Contains(stderr, "warm-up shortened from 200 to 1 steps") {
 		t.Errorf("a tiny fine-tune is not adapted to its size:\n%s", stderr)
 	}
+	if strings.Contains(stderr, "0.00 h") || !strings.Contains(stderr, " s)") {
+		t.Errorf("a few seconds of audio should be counted in seconds, not hours:\n%s", stderr)
+	}
 	m, err := acoustic.LoadFile(filepath.Join(out, train.ModelFile))
 	if err != nil {
 		t.Fatal(err)

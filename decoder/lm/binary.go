@@ -114,10 +114,7 @@ func (m *Model) SaveARPA(path string) error {
 }
 
 func writeAtomic(path string, write func(io.Writer) error) error {
-	if err := atomicfile.Write(path, write, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, write, 0o644) // names path on error
 }
 
 // maxGzipExpansion bounds how much a gzipped binary model may grow when decompressed.

@@ -19,10 +19,15 @@ import (
 // os.WriteFile) next to path, so that the final rename stays within one file system; on any failure, or a panic
 // in write, it is removed and an existing file at path is left untouched.
 //
-// The writer handed to write is buffered; write need not buffer itself. Errors from write come back unchanged
-// (test them with errors.Is); the others are *fs.PathError values naming the temporary file or path, for the
-// caller to wrap with what it was saving.
+// The writer handed to write is buffered; write need not buffer itself. Every error names path, so callers need
+// not add it again: it is an *fs.PathError whose Path is path, with Op "write" around an error from write or
+// from writing the file (errors.Is and errors.As still see the original) and the failing system call's name
+// otherwise.
 func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		// Caught before the work of writing, and with a clearer word than the rename's "file exists".
+		return &fs.PathError{Op: "write", Path: path, Err: errIsDir}
+	}
 	f, err := createTemp(path, perm)
 	if err != nil {
 		return err
@@ -37,19 +42,23 @@ func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err erro
 	}()
 	bw := bufio.NewWriterSize(f, 64<<10)
 	if err := write(bw); err != nil {
-		return err
+		return &fs.PathError{Op: "write", Path: path, Err: unwrapPathError(err, tmp)}
 	}
 	if err := bw.Flush(); err != nil {
-		return err
+		return &fs.PathError{Op: "write", Path: path, Err: unwrapPathError(err, tmp)}
 	}
 	if err := f.Sync(); err != nil {
-		return err
+		return &fs.PathError{Op: "sync", Path: path, Err: unwrapPathError(err, tmp)}
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return &fs.PathError{Op: "close", Path: path, Err: unwrapPathError(err, tmp)}
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return err
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err // the temporary name means nothing to the user
+		}
+		return &fs.PathError{Op: "rename", Path: path, Err: err}
 	}
 	done = true
 	syncDir(filepath.Dir(path))
@@ -88,6 +97,18 @@ func RemoveStale(path string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+var errIsDir = errors.New("is a folder")
+
+// unwrapPathError drops a *fs.PathError about the temporary file tmp (a failed write to disk), whose name means
+// nothing to the user; the caller reports the error against the file they asked for.
+func unwrapPathError(err error, tmp string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == tmp {
+		return pe.Err
+	}
+	return err
 }
 
 func tempPrefix(path string) string {

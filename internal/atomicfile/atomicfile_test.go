@@ -65,6 +65,9 @@ func TestWrite(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Write error %v, want %v", err, tt.wantErr)
 			}
+			if err != nil && strings.Count(err.Error(), path) != 1 {
+				t.Errorf("error %q should name %s once", err, path)
+			}
 			got, rerr := os.ReadFile(path)
 			switch {
 			case tt.existing == "" && tt.wantErr != nil:
@@ -103,6 +106,24 @@ func TestWriteMissingFolder(t *testing.T) {
 	var pe *fs.PathError
 	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) || pe.Path != path {
 		t.Fatalf("error %v, want a *fs.PathError naming %s for a missing folder", err, path)
+	}
+}
+
+// TestWriteIntoDirectory: a folder in the way is refused; the error names the target, not the temporary file, and
+// nothing is left behind.
+func TestWriteIntoDirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteBytes(path, []byte("x"), 0o644)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Path != path || strings.Contains(err.Error(), ".tmp") || !strings.Contains(err.Error(), "is a folder") {
+		t.Errorf("error %v, want a *fs.PathError naming only %s", err, path)
+	}
+	if extra := leftovers(t, dir, "out"); len(extra) > 0 {
+		t.Errorf("temporary files left: %v", extra)
 	}
 }
 
