@@ -73,10 +73,12 @@ type Event struct {
 
 // ListenOptions configure Listen.
 type ListenOptions struct {
-	// Endpoint decides where utterances end. Set it to DefaultEndpointConfig() (sherpa-onnx's rules) for live
-	// input: the zero value has no rules, and then the whole input is one utterance with a single final at its
-	// end.
+	// Endpoint decides where utterances end. Without rules (the zero value) DefaultEndpointConfig() applies,
+	// sherpa-onnx's rules, since a live input needs some for any final to come out before it ends.
 	Endpoint EndpointConfig
+	// NoEndpoints makes the whole input one utterance, with a single final at its end (Endpoint must then have
+	// no rules).
+	NoEndpoints bool
 	// MaxSamples stops listening after this many samples, as if the input ended there (0: no limit).
 	MaxSamples int64
 }
@@ -95,7 +97,14 @@ type ListenOptions struct {
 // wrapped, when it failed; an error from emit stops Listen and is returned as is, and so does a *SampleError
 // when src gives samples far outside [-1, 1] (16-bit PCM values as floats, say). A nil emit discards the events.
 func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOptions, emit func(Event) error) error {
-	end, err := NewEndpointer(opts.Endpoint, r.frame)
+	ep := opts.Endpoint
+	switch {
+	case opts.NoEndpoints && len(ep.Rules) > 0:
+		return fmt.Errorf("hark: listen: NoEndpoints with %d endpoint rules: set one or the other", len(ep.Rules))
+	case !opts.NoEndpoints && len(ep.Rules) == 0:
+		ep = DefaultEndpointConfig()
+	}
+	end, err := NewEndpointer(ep, r.frame)
 	if err != nil {
 		return err
 	}

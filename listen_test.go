@@ -164,6 +164,41 @@ func TestListenUtterances(t *testing.T) {
 	}
 }
 
+// Zero ListenOptions mean the default endpoint rules, so that a live input gets finals; NoEndpoints makes the
+// input one utterance; asking for both is refused.
+func TestListenEndpointDefaults(t *testing.T) {
+	x := twoSentences(t)
+	r := mustRecognizer(t, pausingModel(t), WithGreedy())
+	src := func() *chunkSource { return &chunkSource{x: x, steps: []int{1600}} }
+	explicit, err := listenAll(t, r, src(), ListenOptions{Endpoint: DefaultEndpointConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		opts   ListenOptions
+		finals int
+	}{
+		{"zero options", ListenOptions{}, 2},
+		{"no endpoints", ListenOptions{NoEndpoints: true}, 1},
+	} {
+		evs, err := listenAll(t, r, src(), tt.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if n := len(finals(evs)); n != tt.finals {
+			t.Errorf("%s: %d finals, want %d:\n%s", tt.name, n, tt.finals, eventLog(evs))
+		}
+		if tt.finals == 2 && eventLog(evs) != eventLog(explicit) {
+			t.Errorf("%s: events differ from DefaultEndpointConfig()'s:\n%s\nwant\n%s", tt.name, eventLog(evs), eventLog(explicit))
+		}
+	}
+	both := ListenOptions{Endpoint: DefaultEndpointConfig(), NoEndpoints: true}
+	if err := r.Listen(context.Background(), src(), both, nil); err == nil || !strings.Contains(err.Error(), "NoEndpoints") {
+		t.Errorf("NoEndpoints with rules: %v, want a refusal", err)
+	}
+}
+
 // The last utterance is flushed whatever ends listening: Ctrl-C, a failing device, MaxSamples.
 func TestListenFlush(t *testing.T) {
 	x := loadSample(t)

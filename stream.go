@@ -270,7 +270,8 @@ func (n *runningNorm) scale(row []float32) {
 // through Listen, cut into utterances where the endpoint rules fire (the decoder's trailing silence, not the
 // VAD), each utterance's final becoming a segment. It is there to compare streaming with file recognition on the
 // same audio (`hark transcribe --stream`): a microphone giving the same samples gives the same finals.
-// Transcribe is faster and gives no text on noise. name and progress are as in TranscribeReader.
+// Transcribe is faster and gives no text on noise. name and progress are as in TranscribeReader; an ep without
+// rules means DefaultEndpointConfig(), as in ListenOptions.
 func (r *Recognizer) TranscribeStream(ctx context.Context, in io.Reader, name string, ep EndpointConfig, progress func(done, total float64)) (Result, error) {
 	res := Result{File: name}
 	if err := ep.Validate(); err != nil {

@@ -103,7 +103,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 			rules = append(rules, r.rule)
 		}
 	}
-	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules},
+	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules}, NoEndpoints: len(rules) == 0,
 		MaxSamples: int64(math.Round(*seconds * audio.SampleRate))}
 	if *format == "txt" { // transcribe's name for it
 		*format = "text"

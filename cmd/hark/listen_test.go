@@ -354,14 +354,17 @@ func TestListenMic(t *testing.T) {
 		// second utterance with other context than a file would, and the weak model's first word can change with
 		// it (native.wav: "he was not exactly a deportation"); the finals must still equal the library's, below.
 		wordErrors []int
+		flags      []string // more hark listen flags
 	}{
-		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, nil, nil},
-		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, nil, nil},
+		{"one sentence", tinyModelFile, append(slices.Clone(x), make([]float32, 8000)...), 1, nil, nil, nil},
+		{"two sentences", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 2, nil, nil, nil},
+		{"two sentences, endpoints off", pausingModelFile, slices.Concat(x, make([]float32, 24000), x, make([]float32, 4800)), 1, nil, nil,
+			[]string{"--endpoint-pause", "0", "--endpoint-idle", "0", "--endpoint-max", "0"}},
 		{"real speech, embedded model", embeddedModel, slices.Concat(make([]float32, 4800), y, make([]float32, 8000)), 1,
-			[]string{english}, []int{0}},
+			[]string{english}, []int{0}, nil},
 		{"two speakers, embedded model", embeddedModel,
 			slices.Concat(make([]float32, 4800), y, make([]float32, 24000), z, make([]float32, 8000)), 2,
-			[]string{english, native}, []int{0, 1}},
+			[]string{english, native}, []int{0, 1}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,7 +378,7 @@ func TestListenMic(t *testing.T) {
 			// (the most mic allows) keeps a slow reader (-race, a busy CI machine) from dropping any of the
 			// audio it needs before --seconds ends the run.
 			code, stdout, stderr := runHark(t, nil, slices.Concat([]string{"listen"}, modelArgs,
-				[]string{"--format", "jsonl", "--seconds", seconds, "--buffer", "10m", "--rate", "16000"})...)
+				[]string{"--format", "jsonl", "--seconds", seconds, "--buffer", "10m", "--rate", "16000"}, tt.flags)...)
 			if code != 0 {
 				t.Fatalf("hark listen = %d, stderr %q", code, stderr)
 			}
@@ -391,6 +394,9 @@ func TestListenMic(t *testing.T) {
 				if e := metrics.AlignWords(want, got[i]).Counts.Errors(); e > tt.wordErrors[i] {
 					t.Errorf("final %d %q has %d word errors against %q, want at most %d", i, got[i], e, want, tt.wordErrors[i])
 				}
+			}
+			if len(tt.flags) > 0 {
+				return // transcribe --stream has no endpoint flags to compare with
 			}
 			wav := writeWAV(t, t.TempDir(), "in.wav", tt.audio)
 			if tt.finals == 1 {
