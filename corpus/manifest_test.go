@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -309,6 +310,33 @@ func TestFormatDuration(t *testing.T) {
 	} {
 		if got := FormatDuration(tc.seconds); got != tc.want {
 			t.Errorf("FormatDuration(%g) = %q, want %q", tc.seconds, got, tc.want)
+		}
+	}
+}
+
+func TestNormalizeText(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		bad      []string
+	}{
+		{"Hello World.\r\n", "hello world", nil},
+		{"\ufeffHello", "hello", nil}, // a byte-order mark, as Notepad writes it
+		{"The price is 42 dollars and 3.5 cents.", "the price is <unk> dollars and <unk> cents", []string{"42", "3.5"}},
+		{"“It’s café time,” she said — naïve!", "it's <unk> time she said <unk>", []string{"café", "naïve!"}},
+		{"well-known U.S. rock'n'roll", "well known u s rock'n'roll", nil},
+		{"'tis the dogs' ' bone", "'tis the dogs' bone", nil},
+		{"salt & pepper 10:30", "salt <unk> pepper <unk>", []string{"&", "10:30"}},
+		{"caf\xe9 au lait", "<unk> au lait", []string{"caf\ufffd"}}, // Latin-1, not UTF-8
+		{"  ... -- !!", "", nil},
+		{"", "", nil},
+	} {
+		got, bad := NormalizeText(tc.in, "<unk>")
+		if got != tc.want || !slices.Equal(bad, tc.bad) {
+			t.Errorf("NormalizeText(%q) = %q, %q; want %q, %q", tc.in, got, bad, tc.want, tc.bad)
+		}
+		// Text already normalised comes back unchanged, so normalising twice is harmless.
+		if again, _ := NormalizeText(got, "<unk>"); strings.ReplaceAll(again, "<unk>", "") != strings.ReplaceAll(got, "<unk>", "") {
+			t.Errorf("NormalizeText(%q) = %q, not a fixed point", got, again)
 		}
 	}
 }

@@ -57,6 +57,61 @@ func NormalizeTranscript(s string) (string, error) {
 	return out, nil
 }
 
+// NormalizeText maps a line of running text, such as language-model text, to the alphabet as NormalizeTranscript
+// does, but never fails: a white-space separated token holding a character that cannot be spelled (a digit, a
+// symbol that is read out such as "&", a letter outside a–z, U+FFFD from text that was not UTF-8) becomes
+// replacement, whole ("3.5" is one token, not two), and is returned in unspellable, so that the words around it
+// keep their context. Invisible format characters such as a byte-order mark are dropped. The result may be empty.
+func NormalizeText(s, replacement string) (out string, unspellable []string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	word := func(w string) {
+		if strings.Trim(w, "'") == "" {
+			return // an apostrophe with no letter, as in dropLoneApostrophes
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	var part []rune
+	for _, tok := range strings.Fields(s) {
+		var parts []string
+		bad := false
+		part = part[:0]
+		for _, r := range tok {
+			switch {
+			case r >= 'a' && r <= 'z':
+			case r >= 'A' && r <= 'Z':
+				r += 'a' - 'A'
+			case r == '\'' || r == '’' || r == '‘':
+				r = '\''
+			case unicode.Is(unicode.Cf, r):
+				continue
+			case unicode.IsPunct(r) && !strings.ContainsRune(spokenPunct, r):
+				parts = append(parts, string(part))
+				part = part[:0]
+				continue
+			default:
+				bad = true
+			}
+			part = append(part, r)
+		}
+		if bad {
+			word(replacement)
+			unspellable = append(unspellable, tok)
+			continue
+		}
+		for _, p := range append(parts, string(part)) {
+			word(p)
+		}
+	}
+	return b.String(), unspellable
+}
+
 // dropLoneApostrophes removes apostrophes with no letter on either side and the words left empty by that.
 func dropLoneApostrophes(s string) string {
 	if !strings.Contains(s, "'") {

@@ -65,7 +65,8 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	prune := fs.String("prune", "", "per-order count `thresholds`, unigrams first, comma or space separated: n-grams seen this often or less are dropped (KenLM's --prune)")
 	maxNgrams := fs.Int("max-ngrams", 10_000_000, "memory bound while counting: at most this many distinct highest-order `n-grams` (20 bytes each) are held in memory; more are sorted into temporary files and merged")
 	tmp := fs.String("tmp", "", "`folder` for temporary count files (default: the system's)")
-	keepCase := fs.Bool("keep-case", false, "keep letter case (by default text is lower-cased to match the acoustic vocabulary)")
+	keepCase := fs.Bool("keep-case", false, "keep letter case and tokens as they are (implies -raw)")
+	raw := fs.Bool("raw", false, "count the text's white-space separated tokens as they are, lower-cased (by default lines are normalised as transcripts are: punctuation breaks words, and a token the model cannot spell, such as \"42\", counts as <unk>)")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	exclude := fs.String("exclude", "", "comma-separated `manifests` (dev and test sets) whose transcripts are left out of the text, so that scores on them are not flattered by a model that has read them")
 	out := fs.String("o", "", "output `file` (required)")
@@ -89,7 +90,7 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	text, err := lm.OpenFiles(fs.Args()...)
+	text, err := openLMText(fs.Args(), *raw || *keepCase)
 	if err != nil {
 		return err
 	}
@@ -109,6 +110,9 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d sentences, %d words, vocabulary %d\n", st.Sentences, st.Words, st.Vocabulary)
+	if n := text.note(); n != "" {
+		fmt.Fprintf(e.stderr, "hark lm build: %s\n", n)
+	}
 	if len(excluded) > 0 {
 		fmt.Fprintf(e.stderr, "left out %d sentences that are transcripts in -exclude (%d distinct transcripts)\n", st.Excluded, len(excluded))
 	}
@@ -146,7 +150,8 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2 | -fit TEXT] [-arpa] -o out.lm LM LM...")
 	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1; a model of weight 0 is left out (default: equal)")
 	fit := fs.String("fit", "", "choose the weights that maximise the likelihood of this held-out `text` (comma-separated files; EM, like SRILM's compute-best-mix)")
-	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case")
+	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case and tokens (implies -raw)")
+	raw := fs.Bool("raw", false, "with -fit: score the text's tokens as they are, lower-cased (by default normalised as lm build does)")
 	arpa := fs.Bool("arpa", false, "write ARPA text instead of Hark's binary format")
 	out := fs.String("o", "", "output `file` (required)")
 	if err := parseFlags(e, fs, args); err != nil {
@@ -164,8 +169,8 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "hark lm mix: -w and -fit are alternatives: give one")
 		return errUsage
 	}
-	if *keepCase && *fit == "" {
-		fmt.Fprintln(e.stderr, "hark lm mix: -keep-case only applies to the -fit text")
+	if (*keepCase || *raw) && *fit == "" {
+		fmt.Fprintln(e.stderr, "hark lm mix: -keep-case and -raw only apply to the -fit text")
 		return errUsage
 	}
 	if *weightList != "" {
@@ -202,7 +207,7 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		models[i] = m
 	}
 	if *fit != "" {
-		text, err := lm.OpenFiles(strings.Split(*fit, ",")...)
+		text, err := openLMText(strings.Split(*fit, ","), *raw || *keepCase)
 		if err != nil {
 			return err
 		}
@@ -241,7 +246,8 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "lm ppl", "-text TEXT[,TEXT] LM...")
 	textFiles := fs.String("text", "", "comma-separated text `files`, one sentence per line (required)")
-	keepCase := fs.Bool("keep-case", false, "keep the text's letter case (by default it is lower-cased, as lm build does)")
+	keepCase := fs.Bool("keep-case", false, "keep the text's letter case and tokens (implies -raw)")
+	raw := fs.Bool("raw", false, "score the text's tokens as they are, lower-cased (by default normalised as lm build does; tokens the model cannot spell are <unk>, not scored)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -254,7 +260,7 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		text, err := lm.OpenFiles(strings.Split(*textFiles, ",")...)
+		text, err := openLMText(strings.Split(*textFiles, ","), *raw || *keepCase)
 		if err != nil {
 			return err
 		}

@@ -138,6 +138,58 @@ func TestLMBuild(t *testing.T) {
 	}
 }
 
+// TestLMBuildNormalises: lm build, lm ppl and lm mix -fit read text as transcripts are normalised (punctuation
+// breaks words, a byte-order mark and CRLF vanish, unspellable tokens are <unk>), so that -exclude matches
+// punctuated copies of a transcript; -raw keeps tokens as they are.
+func TestLMBuildNormalises(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "prose.txt")
+	os.WriteFile(text, []byte("\ufeffHello World.\r\nThe price is 42 dollars, and 3.5 cents!\r\n“It’s café time,” she said.\r\n"+
+		"The cat sat on the mat.\r\n"), 0o644)
+	manifest := filepath.Join(dir, "dev.tsv")
+	os.WriteFile(manifest, []byte("a.wav\t1.0\tthe cat sat on the mat\n"), 0o644)
+	arpa := filepath.Join(dir, "prose.arpa")
+	code, _, stderr := runHark(t, nil, "lm", "build", "-arpa", "-exclude", manifest, "-o", arpa, text)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"left out 1 sentences", `3 tokens hold characters the model cannot spell`, `"42", "3.5", "café"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	m, err := lm.Load(context.Background(), arpa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vocab []string
+	for _, w := range []string{"hello", "world", "world.", "\ufeffhello", "42", "cents", "cents!", "it's", "“it’s", "mat", "cat"} {
+		if id, ok := m.ID(w); ok && w != lm.UNK && id >= 0 {
+			vocab = append(vocab, w)
+		}
+	}
+	if got := strings.Join(vocab, " "); got != "hello world cents it's" {
+		t.Errorf("vocabulary holds %q, want \"hello world cents it's\" (no punctuation, no excluded sentence)", got)
+	}
+	// lm ppl scores the normalised words: "world." is "world"; the unspellable tokens and the excluded sentence's
+	// own words (cat, sat, on, mat) are OOV.
+	code, stdout, stderr := runHark(t, nil, "lm", "ppl", "-text", text, arpa)
+	if code != 0 || !strings.Contains(stdout, "4 sentences, 21 words, 7 OOV") {
+		t.Errorf("ppl = %d, %q, %q", code, stdout, stderr)
+	}
+	// -raw: tokens as they are (lower-cased), and the punctuated sentence is not recognised as the transcript.
+	code, _, stderr = runHark(t, nil, "lm", "build", "-raw", "-arpa", "-exclude", manifest, "-o", arpa, text)
+	if code != 0 || !strings.Contains(stderr, "left out 0 sentences") || strings.Contains(stderr, "cannot spell") {
+		t.Fatalf("-raw: exit %d: %s", code, stderr)
+	}
+	if m, err = lm.Load(context.Background(), arpa); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.ID("world."); !ok {
+		t.Error("-raw: the token \"world.\" is not in the vocabulary")
+	}
+}
+
 // TestLMMix: hark lm mix writes the same model as lm.Mix on the same inputs, in either format.
 func TestLMMix(t *testing.T) {
 	dir := t.TempDir()
@@ -258,7 +310,7 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "mix", "-w", "1,-1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "bad weight"},
 		{[]string{"lm", "mix", "-w", "1,1", "-fit", "t.txt", "-o", "x.lm", "a.lm", "b.lm"}, 2, "alternatives"},
 		{[]string{"lm", "ppl", "a.lm"}, 2, "usage: hark lm ppl"},
-		{[]string{"lm", "mix", "-keep-case", "-o", "x.lm", "a.lm", "b.lm"}, 2, "only applies to the -fit text"},
+		{[]string{"lm", "mix", "-keep-case", "-o", "x.lm", "a.lm", "b.lm"}, 2, "only apply to the -fit text"},
 		{[]string{"lm", "mix", "-fit", "no-such-text.txt", "-o", "x.lm", "a.lm", "b.lm"}, 1, "no-such-text.txt"},
 		{[]string{"lm", "info", "../../decoder/lm/testdata/tiny.txt"}, 1, "tiny.txt: no \\data\\ section"},
 		{[]string{"lm", "tune", "-lm", "x.lm", "-alpha", "1:0:1", "dir"}, 2, "bad range"},

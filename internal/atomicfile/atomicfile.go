@@ -17,16 +17,24 @@ import (
 
 // Write writes path through write. The temporary file is created with perm (the umask applies, as with
 // os.WriteFile) next to path, so that the final rename stays within one file system; on any failure, or a panic
-// in write, it is removed and an existing file at path is left untouched.
+// in write, it is removed and an existing file at path is left untouched. An existing path that is not a regular
+// file (a device such as /dev/null, a named pipe) is written directly instead: a rename would replace it.
 //
 // The writer handed to write is buffered; write need not buffer itself. Every error names path, so callers need
 // not add it again: it is an *fs.PathError whose Path is path, with Op "write" around an error from write or
 // from writing the file (errors.Is and errors.As still see the original) and the failing system call's name
 // otherwise.
 func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		// Caught before the work of writing, and with a clearer word than the rename's "file exists".
-		return &fs.PathError{Op: "write", Path: path, Err: errIsDir}
+	if st, err := os.Stat(path); err == nil {
+		switch {
+		case st.IsDir():
+			// Caught before the work of writing, and with a clearer word than the rename's "file exists".
+			return &fs.PathError{Op: "write", Path: path, Err: errIsDir}
+		case !st.Mode().IsRegular():
+			// A device, pipe or socket (-o /dev/null, /dev/stdout, a named pipe): a rename would replace it with a
+			// regular file, and there is no old content to protect.
+			return writeDirect(path, write)
+		}
 	}
 	f, err := createTemp(path, perm)
 	if err != nil {
@@ -62,6 +70,26 @@ func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err erro
 	}
 	done = true
 	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// writeDirect writes into an existing file that is not a regular one.
+func writeDirect(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "write", Path: path, Err: unwrapPathError(err, path)}
+	}
 	return nil
 }
 

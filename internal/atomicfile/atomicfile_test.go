@@ -216,3 +216,4 @@ func TestRemoveStale(t *testing.T) {
 		}
 	}
 }
+
