@@ -216,4 +216,3 @@ func TestRemoveStale(t *testing.T) {
 		}
 	}
 }
-
