@@ -32,9 +32,10 @@ const (
 	DefaultListenBeam = 64
 	DefaultAlpha      = 0.8
 	DefaultBeta       = -1.5
-	// DefaultUnknownPenalty (natural log, once per word outside the LM's vocabulary) keeps a weak acoustic model
-	// from spelling out run-together non-words that the LM's <unk> probability alone lets through.
-	DefaultUnknownPenalty = -30.0
+	// DefaultUnknownPenalty (natural-log LM units, weighted by α like LM scores, once per word outside the LM's
+	// vocabulary) keeps a weak acoustic model from spelling out run-together non-words that the LM's <unk>
+	// probability alone lets through. At DefaultAlpha it costs 30 (tuned as such, before the weighting by α).
+	DefaultUnknownPenalty = -37.5
 	// DefaultBlankPenalty is subtracted from the blank's log-probability in every frame of the beam search: the
 	// model drops more letters and words than it adds (deletions outnumber insertions on every dev set).
 	DefaultBlankPenalty = 1.0
@@ -98,8 +99,9 @@ func WithoutLM() Option {
 	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = nil, "", true, true }
 }
 
-// WithUnknownPenalty sets the score (natural log, normally negative) added once per recognised word that the
-// language model does not know (DefaultUnknownPenalty); 0 leaves such words to the LM's <unk> probability.
+// WithUnknownPenalty sets the score (natural-log LM units, normally negative) added, times α, once per recognised
+// word that the language model does not know (DefaultUnknownPenalty); 0 leaves such words to the LM's <unk>
+// probability. Weighting it by α keeps a higher α from making made-up words cheaper than real ones.
 func WithUnknownPenalty(p float64) Option { return func(s *settings) { s.unk = p } }
 
 // WithBlankPenalty sets the amount (natural log) subtracted from the blank's log-probability in every frame of

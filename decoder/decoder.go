@@ -95,7 +95,10 @@ type Options struct {
 	LM             *lm.Model // optional word language model
 	Alpha          float64   // weight of the language model's natural-log probability
 	Beta           float64   // bonus per word
-	UnknownPenalty float64   // added (normally negative) once per word that is not in the LM vocabulary
+	// UnknownPenalty (normally negative) is added, times Alpha like the LM's own scores, once per word that is not
+	// in the LM vocabulary: scaled so, a higher Alpha makes made-up words no cheaper against real ones, which
+	// would otherwise let the search glue whole utterances into one unknown word.
+	UnknownPenalty float64
 	// BlankPenalty is subtracted from the blank's log-probability in every frame before the search
 	// (sherpa-onnx's blank_penalty): a positive value counters a weak model's habit of dropping letters and
 	// words. Acoustic scores then include it.
@@ -150,6 +153,7 @@ type Decoder struct {
 	// maxDelta bounds the bonus any new prefix can get over its parent (see search.step); +Inf turns the
 	// pruning it allows off.
 	maxDelta float64
+	unkPen   float64 // Alpha·UnknownPenalty
 }
 
 // New prepares a decoder.
@@ -180,11 +184,11 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 			return nil, errors.New("decoder: alpha, beta, unknown-word and blank penalties must be finite")
 		}
 	}
-	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1)}
+	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1), unkPen: opts.Alpha * opts.UnknownPenalty}
 	if opts.Alpha >= 0 && len(opts.HotWords) == 0 {
 		// A new prefix's bonus is α·ln p_lm (≤ 0) + β + the unknown-word penalty for a word, the penalty alone for
 		// a letter. Hot words can add more; then nothing is pruned early.
-		d.maxDelta = max(0, opts.Beta) + max(0, opts.UnknownPenalty)
+		d.maxDelta = max(0, opts.Beta) + max(0, d.unkPen)
 	}
 	for i, s := range vocab.Symbols {
 		if i != vocab.Blank {

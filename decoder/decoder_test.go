@@ -169,7 +169,7 @@ func TestBeamMatchesBruteForce(t *testing.T) {
 			sum += lp
 		}
 		sum += model.EndScore(s)
-		return alpha*sum + beta*float64(len(words)) + pen
+		return alpha*(sum+pen) + beta*float64(len(words)) // the penalty is in LM units, weighted by α
 	}
 	hasOOV := func(text string) bool {
 		for _, w := range strings.Fields(text) {

@@ -225,7 +225,7 @@ func (s *search) prunable(p *node, sym int16, lp, floor float64) bool {
 		if s.isSpace(sym) {
 			bound += refund
 		} else {
-			bound = max(bound, s.d.opts.UnknownPenalty+refund)
+			bound = max(bound, s.d.unkPen+refund)
 		}
 	}
 	if lp+bound >= floor {
@@ -355,7 +355,7 @@ func (s *search) child(p *node, sym int16) *node {
 			ch.vnode = d.words.child(p.vnode, sym)
 			if ch.vnode < 0 {
 				// The word just left the vocabulary: it pays the penalty instead of its lookahead charge.
-				delta += d.opts.UnknownPenalty - d.opts.Alpha*d.words.lookahead(p.vnode)
+				delta += d.unkPen - d.opts.Alpha*d.words.lookahead(p.vnode)
 			} else {
 				delta += d.opts.Alpha * (d.words.lookahead(ch.vnode) - d.words.lookahead(p.vnode))
 			}
@@ -431,7 +431,7 @@ func (s *search) wordScore(p *node) (delta, lnp float64, next lm.State) {
 		case w == hotOnly:
 			free = !haveUnk
 		default:
-			pen = d.opts.UnknownPenalty
+			pen = d.unkPen
 		}
 	}
 	lnp, next = model.Score(p.lmState, id)

@@ -71,7 +71,7 @@ card=$root/models/MODEL_CARD.md
 	echo "Beam search: width $beam with models/files/en.lm (\`training/build-lm.sh\`: three 3-gram modified Kneser–Ney"
 	echo "models — the Gutenberg books, the prompt sentences, the real training transcripts — interpolated 0.5/0.4/0.1"
 	echo "with \`hark lm mix\`, every dev and test transcript left out with \`-exclude\`), α $alpha, β $beta, unknown-word"
-	echo "penalty $unk, blank penalty $blank, LM lookahead $look (hark's defaults; $tuned)."
+	echo "penalty $unk (LM units, weighted by α), blank penalty $blank, LM lookahead $look (hark's defaults; $tuned)."
 	echo
 	echo "| dev set | utterances | greedy WER | greedy CER | beam+LM WER | beam+LM CER | RTF greedy | RTF beam+LM | PocketSphinx WER |"
 	echo "|---|---|---|---|---|---|---|---|---|"

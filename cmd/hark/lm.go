@@ -344,7 +344,7 @@ func runLMTune(ctx context.Context, e *env, args []string) error {
 	alphas := fs.String("alpha", "0:2:0.25", "α values: lo:hi:step or a comma-separated `list`")
 	betas := fs.String("beta", "-3:1:0.5", "β values: lo:hi:step or a comma-separated `list`")
 	beam := fs.Int("beam", hark.DefaultBeam, "beam `width`")
-	unk := fs.Float64("unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural log, added once per out-of-vocabulary word)")
+	unk := fs.Float64("unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural-log LM units, weighted by α, once per out-of-vocabulary word)")
 	blank := fs.Float64("blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame")
 	frame := fs.Float64("frame", 0.03, "output frame duration in `seconds` (only affects timestamps)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "utterances decoded in `parallel`")
