@@ -92,9 +92,9 @@ type Options struct {
 	CutoffTopN int     // at most this many symbols are tried per frame (40)
 	CutoffProb float64 // symbols are tried in order of probability until their sum reaches this (0.999); 1 tries all
 
-	LM             *lm.Model // optional word language model
-	Alpha          float64   // weight of the language model's natural-log probability
-	Beta           float64   // bonus per word
+	LM    *lm.Model // optional word language model
+	Alpha float64   // weight of the language model's natural-log probability
+	Beta  float64   // bonus per word
 	// UnknownPenalty (normally negative) is added, times Alpha like the LM's own scores, once per word that is not
 	// in the LM vocabulary: scaled so, a higher Alpha makes made-up words no cheaper against real ones, which
 	// would otherwise let the search glue whole utterances into one unknown word.
