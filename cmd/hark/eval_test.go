@@ -143,6 +143,8 @@ func TestEvalModel(t *testing.T) {
 		{[]string{"-m", model, "--manifest", manifest, "--beam", "8", "-t", "2", "--per-utt", "--alpha", "0.1"}, 0, "REF", ""},
 		{[]string{"-m", model, "--manifest", manifest, "--vad", "--dump", filepath.Join(dir, "dump")}, 2, "", "cannot be used with --vad"},
 		{[]string{"-m", model, "--manifest", manifest, "--vad", "--greedy"}, 0, "voice-activity segments, greedy", ""},
+		{[]string{"-m", model, "--manifest", manifest, "--greedy", "--hotword", "a:3"}, 1, "", "greedy decoding cannot boost hot words"},
+		{[]string{"-m", model, "--manifest", manifest, "--beam", "4", "--hotword", "a:3"}, 0, `hot word "a" +3`, ""},
 	}
 	if _, err := hark.Default(); errors.Is(err, hark.ErrNoDefaultModel) {
 		tests = append(tests, struct {
@@ -163,7 +165,8 @@ func TestEvalModel(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		files = append(files, filepath.Join(dir, fmt.Sprintf("u%02d.wav", i)))
 	}
-	for _, decoding := range [][]string{{"--greedy"}, {"--beam", "8"}} {
+	// Hot words too: eval takes the same decoding flags as transcribe.
+	for _, decoding := range [][]string{{"--greedy"}, {"--beam", "8"}, {"--beam", "8", "--hotword", "a:3"}} {
 		code, stdout, stderr := runHark(t, nil, append(append([]string{"transcribe", "-m", model, "-f", "jsonl"}, decoding...), files...)...)
 		if code != 0 {
 			t.Fatalf("transcribe: %d %s", code, stderr)

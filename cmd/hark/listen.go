@@ -13,7 +13,6 @@ import (
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/audio"
 	"github.com/harkspeech/hark/audio/mic"
-	"github.com/harkspeech/hark/decoder"
 )
 
 // maxRecordSeconds bounds --record, which holds the whole recording in memory (an hour is 115 MB).
@@ -30,13 +29,6 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "listen", "[-m MODEL] [--format text|jsonl] [--device NAME] [flags] | --list-devices | --record FILE.wav")
 	var f transcribeFlags
 	f.register(fs, hark.DefaultListenBeam)
-	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` (natural-log units, repeatable)", func(s string) error {
-		h, err := decoder.ParseHotWord(s)
-		if err == nil {
-			f.hot = append(f.hot, h)
-		}
-		return err
-	})
 	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place; txt is the same) or jsonl (partial, final and stats events)")
 	def := hark.DefaultEndpointConfig().Rules
 	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")

@@ -82,6 +82,10 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "hark lm build: -prune: %v\n", err)
 		return errUsage
 	}
+	if *order < 1 || *order > lm.MaxBuildOrder {
+		fmt.Fprintf(e.stderr, "hark lm build: -order %d: want 1 to %d\n", *order, lm.MaxBuildOrder)
+		return errUsage
+	}
 	if sameFile(*out, fs.Args()...) {
 		return fmt.Errorf("-o %s is one of the input texts: choose another output file", *out)
 	}
@@ -98,6 +102,9 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, TempDir: *tmp,
 		KeepCase: *keepCase, Exclude: excluded})
 	if err != nil {
+		if st.Sentences == 0 && ctx.Err() == nil && !strings.Contains(err.Error(), fs.Arg(0)) {
+			err = fmt.Errorf("%s: %w", strings.Join(fs.Args(), ", "), err) // which files held nothing
+		}
 		return err
 	}
 	counted := time.Since(start)
@@ -147,7 +154,7 @@ func transcriptSet(manifests string, keepCase bool) (map[string]bool, error) {
 }
 
 func runLMMix(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2 | -fit TEXT] [-arpa] -o out.lm LM LM...")
+	fs := newFlagSet(e, "lm mix", "[-w 0.8,0.2 | -fit TEXT] [-arpa] -o out.lm LM... (one LM: converts it, ARPA ↔ binary)")
 	weightList := fs.String("w", "", "comma-separated interpolation `weights`, one per model, normalised to sum to 1; a model of weight 0 is left out (default: equal)")
 	fit := fs.String("fit", "", "choose the weights that maximise the likelihood of this held-out `text` (comma-separated files; EM, like SRILM's compute-best-mix)")
 	keepCase := fs.Bool("keep-case", false, "with -fit: keep the text's letter case and tokens (implies -raw)")
@@ -157,7 +164,7 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() < 2 {
+	if *out == "" || fs.NArg() < 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -221,7 +228,17 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		for i, x := range w {
 			parts[i] = strconv.FormatFloat(x, 'f', 4, 64)
 		}
-		fmt.Fprintf(e.stderr, "weights fitted on %s: -w %s (%s)\n", *fit, strings.Join(parts, ","), st)
+		// The score is of the interpolation the EM maximised, computed on the fly; the model written is its static
+		// approximation (lm ppl scores that one), whose figure differs slightly.
+		fmt.Fprintf(e.stderr, "weights fitted on %s: -w %s (dynamic interpolation: %s)\n", *fit, strings.Join(parts, ","), st)
+		if n := text.note(); n != "" {
+			fmt.Fprintf(e.stderr, "hark lm mix: -fit text: %s\n", n)
+		}
+		for i, x := range w {
+			if x < 5e-5 {
+				fmt.Fprintf(e.stderr, "hark lm mix: warning: %s gets weight %.4f: the fitted text gains nothing from it (is that text already in another model?)\n", fs.Arg(i), x)
+			}
+		}
 	}
 	mixed, err := lm.Mix(ctx, models, weights)
 	if err != nil {
@@ -335,11 +352,18 @@ func parseThresholds(s string) ([]uint64, error) {
 		}
 		out = append(out, v)
 	}
+	if len(out) > 0 && out[0] != 0 {
+		// KenLM refuses it too: unigrams are never pruned, so the value would be silently ignored.
+		return nil, fmt.Errorf("the first threshold is for unigrams, which are never pruned: it must be 0 (-prune 0,%d,... prunes the higher orders)", out[0])
+	}
 	return out, nil
 }
 
 func runLMTune(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm tune", "-lm en.lm [-alpha 0:2:0.25] [-beta -3:1:0.5] DEVDIR")
+	fs := newFlagSet(e, "lm tune", "-lm en.lm [-alpha 0:2:0.25] [-beta -3:1:0.5] DEVDIR\n\n"+
+		"DEVDIR holds a model's log-probabilities on a dev set, made once by\n"+
+		"  hark eval -m MODEL --manifest dev.tsv --dump DEVDIR\n"+
+		"so that each grid point only re-runs the search.\n")
 	lmPath := fs.String("lm", "", "language model `file` (binary or ARPA; required)")
 	alphas := fs.String("alpha", "0:2:0.25", "α values: lo:hi:step or a comma-separated `list`")
 	betas := fs.String("beta", "-3:1:0.5", "β values: lo:hi:step or a comma-separated `list`")

@@ -305,7 +305,10 @@ func TestLMUsage(t *testing.T) {
 		{[]string{"lm", "build", "-o", filepath.Join(os.TempDir(), "x.lm"), "no-such-file.txt"}, 1, "no-such-file.txt"},
 		{[]string{"lm", "tune", "x"}, 2, "usage: hark lm tune"},
 		{[]string{"lm", "info"}, 2, "usage: hark lm info"},
-		{[]string{"lm", "mix", "-o", "x.lm", "a.lm"}, 2, "usage: hark lm mix"},
+		{[]string{"lm", "mix", "-o", "x.lm"}, 2, "usage: hark lm mix"},
+		{[]string{"lm", "mix", "-o", "x.lm", "no-such.lm"}, 1, "no-such.lm"},
+		{[]string{"lm", "build", "-prune", "5,5,5", "-o", "x.lm", tinyCorpus}, 2, "unigrams, which are never pruned"},
+		{[]string{"lm", "build", "-order", "0", "-o", "x.lm", tinyCorpus}, 2, "-order 0: want 1 to 6"},
 		{[]string{"lm", "mix", "-w", "1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "1 weights for 2 models"},
 		{[]string{"lm", "mix", "-w", "1,-1", "-o", "x.lm", "a.lm", "b.lm"}, 2, "bad weight"},
 		{[]string{"lm", "mix", "-w", "1,1", "-fit", "t.txt", "-o", "x.lm", "a.lm", "b.lm"}, 2, "alternatives"},
@@ -375,5 +378,45 @@ func TestLMTune(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "has 4 reference words") {
 		t.Errorf("no warning that a 4-word dev set cannot pick α/β reliably:\n%s", stderr)
+	}
+}
+
+// TestLMConvert: lm mix with one model converts between ARPA and binary without changing a probability; -fit
+// warns about a model that gets no weight.
+func TestLMConvert(t *testing.T) {
+	dir := t.TempDir()
+	src := "../../decoder/lm/testdata/tiny3.arpa"
+	bin, arpa := filepath.Join(dir, "tiny.lm"), filepath.Join(dir, "back.arpa")
+	if code, _, stderr := runHark(t, nil, "lm", "mix", "-o", bin, src); code != 0 {
+		t.Fatalf("to binary: %d %s", code, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "mix", "-arpa", "-o", arpa, bin); code != 0 {
+		t.Fatalf("back to ARPA: %d %s", code, stderr)
+	}
+	want, err := lm.Load(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bin, arpa} {
+		got, err := lm.Load(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range [][]string{{"the", "cat", "sat"}, {"<s>", "a"}, {"dog", "zebra"}, {"on", "the", "mat"}} {
+			if a, b := got.Log10Prob(q...), want.Log10Prob(q...); math.Abs(a-b) > 1e-6 {
+				t.Errorf("%s: p(%v) = %v, want %v", path, q, a, b)
+			}
+		}
+	}
+	// A model built from other text adds nothing to the fit of tiny.txt's own model on tiny.txt.
+	other := filepath.Join(dir, "other.txt")
+	os.WriteFile(other, []byte("zebras graze quietly\nquiet zebras graze\n"), 0o644)
+	otherLM := filepath.Join(dir, "other.lm")
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-o", otherLM, other); code != 0 {
+		t.Fatalf("build: %s", stderr)
+	}
+	code, _, stderr := runHark(t, nil, "lm", "mix", "-fit", tinyCorpus, "-o", filepath.Join(dir, "mix.lm"), bin, otherLM)
+	if code != 0 || !strings.Contains(stderr, "warning: "+otherLM+" gets weight 0.0000") {
+		t.Errorf("-fit with a useless model: %d, %s", code, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/decoder"
 	"github.com/harkspeech/hark/models"
 )
 
@@ -22,10 +23,11 @@ type recognizerFlags struct {
 	alpha, beta  float64
 	unk, blank   float64
 	lookahead    bool
+	hot          []decoder.HotWord
 }
 
-// register defines -m/--model, --lm, --no-lm, --greedy, --beam (default beam), --alpha, --beta, --unk and
-// --blank-penalty on set.
+// register defines -m/--model, --lm, --no-lm, --greedy, --beam (default beam), --alpha, --beta, --unk,
+// --blank-penalty and --hotword on set.
 func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.StringVar(&f.model, "m", "", "acoustic model `file` (default: the embedded model)")
 	set.StringVar(&f.model, "model", "", "same as -m")
@@ -38,6 +40,14 @@ func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.Float64Var(&f.blank, "blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame of the beam search: more makes the search drop fewer letters and words")
 	set.BoolVar(&f.lookahead, "lookahead", hark.DefaultLookahead, "charge each word's best unigram LM score while it is spelled, its real score when it ends (--lookahead=false: score words only when they end; then a --beta around 0.5 suits the embedded model better than the default)")
 	set.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
+	set.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` adds BOOST (natural log, like the LM's scores; 2–6 helps a word the model half hears, "+
+		"a negative BOOST suppresses it) once per occurrence to hypotheses holding it, e.g. \"new york:3\" (repeatable)", func(s string) error {
+		h, err := decoder.ParseHotWord(s)
+		if err == nil {
+			f.hot = append(f.hot, h)
+		}
+		return err
+	})
 }
 
 // check reports contradictory flags; the caller prints the message and exits with a usage error.
@@ -55,6 +65,9 @@ func (f *recognizerFlags) check() error {
 func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
 	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta), hark.WithUnknownPenalty(f.unk),
 		hark.WithBlankPenalty(f.blank), hark.WithLookahead(f.lookahead)}
+	for _, h := range f.hot {
+		opts = append(opts, hark.WithHotWord(h.Phrase, h.Boost))
+	}
 	opts = append(opts, extra...)
 	switch {
 	case f.noLM:
@@ -133,6 +146,9 @@ func (f *recognizerFlags) decoding() string {
 	}
 	if f.blank != 0 {
 		s += fmt.Sprintf(", blank penalty %g", f.blank)
+	}
+	for _, h := range f.hot {
+		s += fmt.Sprintf(", hot word %q %+g", h.Phrase, h.Boost)
 	}
 	return s
 }

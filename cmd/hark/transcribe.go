@@ -19,7 +19,6 @@ import (
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/audio"
-	"github.com/harkspeech/hark/decoder"
 )
 
 // progressMin is the input length, in seconds, from which a progress bar is shown on a terminal.
@@ -29,7 +28,6 @@ const progressMin = 60
 type transcribeFlags struct {
 	recognizerFlags
 	stream  bool
-	hot     []decoder.HotWord
 	format  string
 	outDir  string
 	jobs    int
@@ -47,13 +45,6 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "transcribe", "[flags] FILE... (- for standard input)")
 	var f transcribeFlags
 	f.register(fs, hark.DefaultBeam)
-	fs.Func("hotword", "favour a word or phrase: `PHRASE:BOOST` adds BOOST (natural-log units) to hypotheses holding it, e.g. \"new york:3\" (repeatable)", func(s string) error {
-		h, err := decoder.ParseHotWord(s)
-		if err == nil {
-			f.hot = append(f.hot, h)
-		}
-		return err
-	})
 	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv; with -o, several separated by commas (-f srt,vtt,txt)")
 	fs.StringVar(&f.format, "format", "txt", "same as -f")
 	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output (- is standard output)")
@@ -183,11 +174,7 @@ func parseInterleaved(e *env, fs *flag.FlagSet, args []string) ([]string, error)
 
 // recognizer loads the model the flags name.
 func (f *transcribeFlags) recognizer() (*hark.Recognizer, error) {
-	opts := []hark.Option{hark.WithNBest(f.nbest), hark.WithThreads(f.threads)}
-	for _, h := range f.hot {
-		opts = append(opts, hark.WithHotWord(h.Phrase, h.Boost))
-	}
-	return f.load(opts...)
+	return f.load(hark.WithNBest(f.nbest), hark.WithThreads(f.threads))
 }
 
 // outcome is one input's transcript, or why there is none.
