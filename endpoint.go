@@ -15,21 +15,35 @@ type EndpointRule struct {
 	MinUtteranceLength float64 // seconds
 }
 
-// EndpointConfig decides when a live utterance is over: when any of its rules fires. With no rules, never.
+// EndpointConfig decides when a live utterance is over: when any of its rules fires. With no rules, never (but
+// see ListenOptions, whose zero value means DefaultEndpointConfig).
 type EndpointConfig struct {
 	Rules []EndpointRule
 }
 
-// DefaultEndpointConfig returns sherpa-onnx's three rules:
+// DefaultEndpointConfig returns sherpa-onnx's rules, the third one split in two:
 //  1. 2.4 s of trailing silence when nothing has been decoded (someone stopped before saying anything);
 //  2. 1.2 s of trailing silence after text (the end of a sentence);
-//  3. 20 s of utterance, whatever was said (so that a final comes out during non-stop speech).
+//  3. 20 s of utterance and a short pause (0.3 s), so that a final comes out during non-stop speech;
+//  4. 30 s of utterance, whatever is being said.
+//
+// sherpa-onnx's third rule ends the utterance at 20 s whatever is being said, which cut a word in two at
+// almost every such end in speech with sentence pauses under 1.2 s; waiting for a pause between words keeps
+// them whole. LongUtteranceRules makes rules 3 and 4 for another length.
 func DefaultEndpointConfig() EndpointConfig {
-	return EndpointConfig{Rules: []EndpointRule{
+	return EndpointConfig{Rules: append([]EndpointRule{
 		{MustContainText: false, MinTrailingSilence: 2.4},
 		{MustContainText: true, MinTrailingSilence: 1.2},
-		{MinUtteranceLength: 20},
-	}}
+	}, LongUtteranceRules(20)...)}
+}
+
+// LongUtteranceRules returns the rules that end an utterance longer than seconds: at its next pause of 0.3 s, and
+// at 1.5 × seconds whatever is being said.
+func LongUtteranceRules(seconds float64) []EndpointRule {
+	return []EndpointRule{
+		{MinUtteranceLength: seconds, MinTrailingSilence: 0.3},
+		{MinUtteranceLength: 1.5 * seconds},
+	}
 }
 
 // Validate reports a rule that would fire on every frame (no positive threshold) or has a negative or

@@ -22,8 +22,12 @@ func TestEndpointDefaultRules(t *testing.T) {
 		{"1.2 s silence after text: rule 2", 500, true, 120, 1},
 		{"2.4 s silence after text: rule 1 comes first", 500, true, 240, 0},
 		{"speaking, 19.99 s", 1999, true, 0, -1},
-		{"speaking, 20 s: rule 3", 2000, true, 0, 2},
-		{"noise, 20 s, nothing decoded: rule 3", 2000, false, 10, 2},
+		{"speaking, 20 s: no pause yet", 2000, true, 0, -1},
+		{"speaking, 20 s, a 0.29 s pause", 2000, true, 29, -1},
+		{"speaking, 20 s, a 0.3 s pause: rule 3", 2000, true, 30, 2},
+		{"speaking, 29.99 s", 2999, true, 0, -1},
+		{"speaking, 30 s: rule 4", 3000, true, 0, 3},
+		{"noise, 30 s, nothing decoded: rule 4", 3000, false, 10, 3},
 		{"silence longer than the utterance is clamped", 100, false, 1000, -1},
 	}
 	for _, tt := range tests {

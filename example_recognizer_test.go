@@ -106,6 +106,8 @@ func ExampleRecognizer_NewStream() {
 			fmt.Printf("endpoint (rule %d) after %.1f s: %q\n", rule+1, final.Duration, final.Text)
 		}
 	}
-	// Output: endpoint (rule 1) after 2.4 s: ""
-	// endpoint (rule 1) after 2.4 s: ""
+	// TrailingSilence counts only audio the decoder has seen: rule 1's 2.4 s of silence are complete once the model's
+	// lookahead has been heard too.
+
+	// Output: endpoint (rule 1) after 2.6 s: ""
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/audio"
 )
 
 // chunkSource delivers x in reads of the sizes in steps (cycled), then fails with err (io.EOF if nil). After
@@ -307,5 +308,37 @@ func TestListenPartials(t *testing.T) {
 	bad := ListenOptions{Endpoint: EndpointConfig{Rules: []EndpointRule{{}}}}
 	if err := r.Listen(context.Background(), &chunkSource{x: x, steps: []int{480}}, bad, nil); err == nil {
 		t.Error("an endpoint rule that always fires was accepted")
+	}
+}
+
+// A pause shorter than the pause rule (0.8 s against 1.2 s) between two real sentences must not end the
+// utterance: the decoder emits a word's first letter 0.1–0.3 s after the word starts, and counting from its last
+// letter alone fired just as the second sentence began, cutting "not" in two (a hark transcribe --stream audit:
+// "... it cetera n" | "it is pitcher case ...").
+func TestListenPauseShorterThanRule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embedded model")
+	}
+	const dir = "../shared/data/cathy/train/"
+	a, _, errA := audio.Load(dir + "arctic_a0001_1592748574.mp3")
+	b, _, errB := audio.Load(dir + "arctic_a0002_1592748530.mp3")
+	if errA != nil || errB != nil {
+		t.Skip("shared data not here:", errA, errB)
+	}
+	for _, beam := range []int{DefaultListenBeam, DefaultBeam} { // hark listen's, transcribe --stream's
+		r, err := Default(WithBeam(beam))
+		if errors.Is(err, ErrNoDefaultModel) {
+			t.Skip(err)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		x := concat(a, make([]float32, 12800), b)
+		evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, ListenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := finals(evs); len(fs) != 1 {
+			t.Errorf("beam %d: %d finals, want 1 (the pause is shorter than the rule):\n%s", beam, len(fs), eventLog(fs))
+		}
 	}
 }

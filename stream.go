@@ -32,6 +32,7 @@ type Stream struct {
 	dec   *decoder.Stream       // nil: greedy decoding
 	greed *decoder.GreedyStream // greedy decoding: the utterance so far
 	n     int64                 // samples of the current utterance
+	heard int                   // output frames of the current utterance the decoder has seen
 	start float64               // the current utterance's start, seconds from the Stream's first sample
 	err   error                 // sticky: the first error of the utterance
 }
@@ -57,7 +58,7 @@ func (r *Recognizer) NewStream() (*Stream, error) {
 func (s *Stream) reset() error {
 	s.greed, s.dec = nil, nil // nothing of the last utterance may show in the next, even if this fails
 	ac, err := s.r.model.NewStream()
-	s.ac, s.n, s.err = ac, 0, err
+	s.ac, s.n, s.heard, s.err = ac, 0, 0, err
 	if err != nil {
 		return err
 	}
@@ -124,6 +125,7 @@ func (s *Stream) toDecoder(lp *acoustic.Matrix) error {
 	if lp.Rows == 0 {
 		return nil
 	}
+	s.heard += lp.Rows
 	var err error
 	if s.dec == nil {
 		err = s.greed.Accept(rows(lp))
@@ -163,13 +165,19 @@ func (s *Stream) Elapsed() float64 {
 }
 
 // TrailingSilence returns the seconds of the current utterance after the end of its last partial word (all of
-// it when there is no word yet): what an Endpointer's rules measure, in seconds rather than frames.
+// it when there is no word yet): what an Endpointer's rules measure, in seconds rather than frames. It counts
+// only the audio the decoder has seen: the model holds the latest ~0.2 s back for its lookahead, and counting
+// that as silence would end utterances while a new word is being said.
 func (s *Stream) TrailingSilence() float64 {
-	p := s.PartialResult()
+	return s.trailingSilence(s.PartialResult())
+}
+
+func (s *Stream) trailingSilence(p Result) float64 {
+	heard := float64(s.heard) * s.r.frame
 	if len(p.Words) == 0 {
-		return s.Elapsed()
+		return heard
 	}
-	return max(s.start+s.Elapsed()-p.Words[len(p.Words)-1].End, 0)
+	return max(s.start+heard-p.Words[len(p.Words)-1].End, 0)
 }
 
 // Final ends the current utterance: it runs the model over the audio still held for its lookahead, returns the

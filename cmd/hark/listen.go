@@ -33,7 +33,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	def := hark.DefaultEndpointConfig().Rules
 	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")
 	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence without speech (0: never)")
-	maxLen := fs.Float64("endpoint-max", def[2].MinUtteranceLength, "end an utterance after this many `seconds`, whatever is said (0: never)")
+	maxLen := fs.Float64("endpoint-max", def[2].MinUtteranceLength, "after this many `seconds`, end an utterance at the next short pause (0.3 s), and at 1.5 times as long whatever is said (0: never)")
 	list := fs.Bool("list-devices", false, "list the audio input devices (names quoted, the default one marked *) and exit")
 	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")
 	rate := fs.Int("rate", 0, "capture at this device sample rate in `Hz` (default: the device's own); audio is resampled to 16 kHz")
@@ -89,11 +89,13 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	}{
 		{*idle, hark.EndpointRule{MinTrailingSilence: *idle}},
 		{*pause, hark.EndpointRule{MustContainText: true, MinTrailingSilence: *pause}},
-		{*maxLen, hark.EndpointRule{MinUtteranceLength: *maxLen}},
 	} {
 		if r.v != 0 {
 			rules = append(rules, r.rule)
 		}
+	}
+	if *maxLen != 0 {
+		rules = append(rules, hark.LongUtteranceRules(*maxLen)...)
 	}
 	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules}, NoEndpoints: len(rules) == 0,
 		MaxSamples: int64(math.Round(*seconds * audio.SampleRate))}
