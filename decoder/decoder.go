@@ -99,6 +99,10 @@ type Options struct {
 	// in the LM vocabulary: scaled so, a higher Alpha makes made-up words no cheaper against real ones, which
 	// would otherwise let the search glue whole utterances into one unknown word.
 	UnknownPenalty float64
+	// MaxUnknownLength is the most letters a word outside the LM vocabulary may have (0: 20). Real words that
+	// an LM has not seen are rarely longer, while a weak acoustic model with an LM can otherwise glue a stretch
+	// of speech into one 100-letter non-word, which no penalty per word stops and no subtitle line fits.
+	MaxUnknownLength int
 	// BlankPenalty is subtracted from the blank's log-probability in every frame before the search
 	// (sherpa-onnx's blank_penalty): a positive value counters a weak model's habit of dropping letters and
 	// words. Acoustic scores then include it.
@@ -176,8 +180,12 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 	if opts.NBest == 0 {
 		opts.NBest = 1
 	}
-	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 {
-		return nil, errors.New("decoder: beam width, cut-offs and n-best must be positive")
+	if opts.MaxUnknownLength == 0 {
+		opts.MaxUnknownLength = 20
+	}
+	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 ||
+		opts.MaxUnknownLength < 1 {
+		return nil, errors.New("decoder: beam width, cut-offs, n-best and unknown-word length must be positive")
 	}
 	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.BlankPenalty} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {

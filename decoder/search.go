@@ -41,6 +41,7 @@ type node struct {
 	nwords          int32
 	lmState         lm.State
 	vnode, hot      int32   // position in the vocabulary trie (-1: off it) and in the hot-phrase trie (-1: none)
+	wlen            int32   // letters since the last space
 	hotPend         float64 // hot-phrase credit not yet confirmed by a completed phrase
 	start, end      int32   // frames where sym was first and last emitted on the dominant path
 	peak            float32 // highest posterior of sym over those frames
@@ -341,7 +342,7 @@ func (s *search) child(p *node, sym int16) *node {
 	}
 	children := ch.children[:0]
 	*ch = node{parent: p, children: children, sym: sym, id: s.nextID, pb: negInf, pnb: negInf, score: negInf,
-		touchT: -1, snapT: -1, lmSum: p.lmSum, nwords: p.nwords, lmState: p.lmState, vnode: p.vnode}
+		touchT: -1, snapT: -1, lmSum: p.lmSum, nwords: p.nwords, lmState: p.lmState, vnode: p.vnode, wlen: p.wlen + 1}
 	var delta float64
 	if s.isSpace(sym) {
 		wd, lnp, next := s.wordScore(p)
@@ -349,7 +350,7 @@ func (s *search) child(p *node, sym int16) *node {
 		ch.lmSum += lnp
 		ch.lmState = next
 		ch.nwords++
-		ch.vnode = 0
+		ch.vnode, ch.wlen = 0, 0
 	} else if d.words != nil {
 		if p.vnode >= 0 {
 			ch.vnode = d.words.child(p.vnode, sym)
@@ -359,6 +360,9 @@ func (s *search) child(p *node, sym int16) *node {
 			} else {
 				delta += d.opts.Alpha * (d.words.lookahead(ch.vnode) - d.words.lookahead(p.vnode))
 			}
+		}
+		if ch.vnode < 0 && int(ch.wlen) > d.opts.MaxUnknownLength {
+			delta = negInf // the prefix can never gain mass, so it never enters the beam
 		}
 	}
 	ch.hot, ch.hotPend = -1, 0
