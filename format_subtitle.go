@@ -81,8 +81,8 @@ func cues(r Result, o SubtitleOptions) []cue {
 	return out
 }
 
-// segmentCues splits one segment into cues. The first cue starts with the segment and the last ends with it;
-// between them, cues change at word boundaries, at the word times.
+// segmentCues splits one segment into cues, which change at word boundaries, at the word times; the first and
+// last cues reach towards the segment's edges.
 func segmentCues(s Segment, o SubtitleOptions) []cue {
 	words := segmentWords(s)
 	if len(words) == 0 {
@@ -130,10 +130,17 @@ func segmentCues(s Segment, o SubtitleOptions) []cue {
 		cur.end = w.end
 	}
 	flushCue()
-	out[0].start = min(out[0].start, secondsToMS(s.Start))
-	out[len(out)-1].end = max(out[len(out)-1].end, secondsToMS(s.End))
+	// The first cue may start with the segment and the last end with it, so that soft word edges stay under a
+	// subtitle, but never beyond the cue length limit, and a cue shows at most subtitleLead before its first
+	// word: a voice-activity segment can start a second or more before the speech the recogniser found in it.
+	first, last := &out[0], &out[len(out)-1]
+	first.start = max(min(first.start, secondsToMS(s.Start)), first.start-subtitleLead, min(first.start, first.end-maxDur))
+	last.end = min(max(last.end, secondsToMS(s.End)), max(last.end, last.start+maxDur))
 	return out
 }
+
+// subtitleLead is how long, in milliseconds, a subtitle may appear before its first word.
+const subtitleLead = 300
 
 // segmentWords returns the segment's words in milliseconds. Without word times (a decoder that gives none, or
 // hand-made results), the text's words share the segment's time in proportion to their length.
