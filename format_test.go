@@ -531,7 +531,6 @@ func TestSubtitleSpecRandom(t *testing.T) {
 	}
 }
 
-
 func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	slices.Sort(c)
