@@ -380,3 +380,32 @@ func TestDecodeFlatMatchesRows(t *testing.T) {
 		t.Errorf("flat %+v, rows %+v (%v)", b, a, err)
 	}
 }
+
+// Word times of every hypothesis come in order, without overlaps, whatever the posteriors: noisy posteriors
+// make prefixes change dominant paths often, which once left a one-letter word inside the next word and a
+// repeated word on its twin's frames.
+func TestWordTimesInOrder(t *testing.T) {
+	v := tinyVocab
+	model := tinyLM(t)
+	rng := rand.New(rand.NewPCG(3, 5))
+	bad := 0
+	for trial := range 200 {
+		lp := randomPosteriors(rng, 40, len(v.Symbols), 1+rng.Float64()*2)
+		for _, opts := range []Options{{}, {LM: model, Alpha: 0.7, Beta: 0.4, UnknownPenalty: -1, Lookahead: true}} {
+			opts.FrameDuration, opts.BeamWidth, opts.NBest = 0.03, 16, 4
+			res, err := mustNew(t, v, opts).Decode(context.Background(), lp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range res.Hypotheses {
+				for i, w := range h.Words {
+					if w.End <= w.Start || (i > 0 && w.Start < h.Words[i-1].End-1e-9) {
+						if bad++; bad <= 3 {
+							t.Errorf("trial %d: %q: word %d %+v after %+v", trial, h.Text, i, w, h.Words[max(i-1, 0)])
+						}
+					}
+				}
+			}
+		}
+	}
+}

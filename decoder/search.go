@@ -582,6 +582,13 @@ func (s *search) words(n *node, text string) []Word {
 	for i := range out {
 		out[i] = rev[len(rev)-1-i]
 		out[i].Text = texts[i]
+		if i > 0 && out[i].Start < out[i-1].End {
+			// The timing is the dominant path's as each node last saw it, and a prefix that became dominant late
+			// can keep a word start from an older path: a one-letter word then sits inside the next, or a
+			// repeated word shares its twin's frames. Words come in order and take at least a frame each.
+			out[i].Start = out[i-1].End
+			out[i].End = max(out[i].End, out[i].Start+dur)
+		}
 	}
 	return out
 }
