@@ -62,6 +62,9 @@ func (e subcommandError) Unwrap() error { return e.err }
 // exitError carries a specific exit status out of a command (for example "some files failed").
 type exitError struct{ code int }
 
+// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT), as shells report a command killed by it.
+const exitInterrupted = 130
+
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func commands() []command {
@@ -129,6 +132,10 @@ func runMain(ctx context.Context, e *env, args []string) int {
 			var sub subcommandError
 			if errors.As(err, &sub) {
 				name, err = c.name+" "+sub.name, sub.err
+			}
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				fmt.Fprintf(e.stderr, "hark %s: interrupted\n", name)
+				return exitInterrupted
 			}
 			// The library's errors begin "hark: "; after "hark transcribe: " that says nothing new.
 			fmt.Fprintf(e.stderr, "hark %s: %s\n", name, strings.TrimPrefix(err.Error(), "hark: "))

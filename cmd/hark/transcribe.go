@@ -210,6 +210,9 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
+				for j := i; j < len(files); j++ { // never started: the loop below still hears of each
+					done[j] <- outcome{hark.Result{File: files[j]}, ctx.Err()}
+				}
 				return
 			}
 		}
@@ -219,14 +222,30 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 	enc := hark.NewEncoder(e.stdout, formats[0])
 	enc.SetSubtitleOptions(f.sub)
 	enc.SetInputs(len(files))
-	failed := 0
+	failed, finished := 0, 0
+	var interrupted error
 	for i, path := range files {
-		var o outcome
-		select {
-		case o = <-done[i]:
-		case <-ctx.Done():
-			return ctx.Err()
+		o := <-done[i] // a cancelled transcription returns promptly, with what it recognised so far
+		if o.err != nil && ctx.Err() != nil && errors.Is(o.err, ctx.Err()) {
+			// Ctrl-C: standard output gets the interrupted input's text so far, marked in json, and a closed
+			// document; files under -o are only ever whole transcripts. Later inputs are left alone.
+			if interrupted == nil && f.outDir == "" && len(o.res.Segments) > 0 {
+				o.res.Error = fmt.Sprintf("interrupted: the text covers the first %.1f s",
+					o.res.Segments[len(o.res.Segments)-1].End)
+				if err := enc.Encode(o.res); err != nil {
+					return err
+				}
+			}
+			if interrupted == nil {
+				msg := fmt.Sprintf("interrupted: %d of %d inputs done", finished, len(files))
+				if o.res.Error != "" {
+					msg += fmt.Sprintf("; %s: %s", displayName(path), strings.TrimPrefix(o.res.Error, "interrupted: "))
+				}
+				interrupted = errors.New(msg)
+			}
+			continue
 		}
+		finished++
 		if o.err != nil {
 			failed++
 			fmt.Fprintf(e.stderr, "hark transcribe: %s\n", errorNaming(path, o.err))
@@ -246,8 +265,9 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	if interrupted != nil {
+		fmt.Fprintf(e.stderr, "hark transcribe: %v\n", interrupted)
+		return exitError{code: exitInterrupted}
 	}
 	if failed > 0 {
 		if len(files) > 1 {
@@ -280,11 +300,17 @@ func writeOutcome(enc *hark.Encoder, dir string, formats []hark.Format, sub hark
 	return nil
 }
 
+// displayName is how messages name an input: standard input is "stdin".
+func displayName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
+}
+
 // errorNaming makes sure an error message names the file it is about.
 func errorNaming(path string, err error) string {
-	if path == "-" {
-		path = "stdin"
-	}
+	path = displayName(path)
 	if msg := err.Error(); strings.Contains(msg, path) {
 		return msg
 	}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -377,5 +379,45 @@ func TestTranscribeEmbeddedEnglish(t *testing.T) {
 		if got := strings.TrimSpace(stdout); got != want {
 			t.Errorf("hark transcribe %s = %q, want %q", tt.audio, got, want)
 		}
+	}
+}
+
+// Ctrl-C while transcribing several inputs: exit status 130, a note of what was done, and standard output that
+// is still one valid JSON document holding the inputs finished (and, marked, the text so far of the one cut
+// short).
+func TestTranscribeInterrupted(t *testing.T) {
+	model := tinyModelFile(t)
+	a, b := "../../testdata/sample.wav", "../../testdata/native.wav"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelWriter{trigger: "sample.wav", cancel: cancel} // the first result is out: Ctrl-C
+	var stderr bytes.Buffer
+	e := &env{stdin: bytes.NewReader(nil), stdout: stdout, stderr: &stderr}
+	code := runMain(ctx, e, []string{"transcribe", "-m", model, "-f", "json", a, b, a})
+	// The worker may finish native.wav before the loop hears of the cancellation: one or two inputs done.
+	if code != exitInterrupted || !regexp.MustCompile(`hark transcribe: interrupted: [12] of 3 inputs done`).MatchString(stderr.String()) {
+		t.Fatalf("exit %d, stderr %q; want %d and a note of the inputs done", code, stderr.String(), exitInterrupted)
+	}
+	var results []hark.Result
+	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
+		t.Fatalf("standard output is not a JSON array (%v):\n%s", err, stdout.String())
+	}
+	if len(results) < 1 || len(results) > 3 || results[0].File != a || results[0].Error != "" {
+		t.Errorf("results %+v, want sample.wav whole, then at most native.wav and the text so far of the third", results)
+	}
+	if len(results) == 3 && !strings.HasPrefix(results[2].Error, "interrupted") {
+		t.Errorf("the input cut short is not marked: %+v", results[2])
+	}
+}
+
+// Any command stopped by Ctrl-C says so and exits with 130, not with "context canceled" and 1.
+func TestInterruptedExitStatus(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: bytes.NewReader(nil), stdout: &stdout, stderr: &stderr}
+	code := runMain(ctx, e, []string{"lm", "build", "-o", filepath.Join(t.TempDir(), "x.lm"), "../../decoder/lm/testdata/tiny.txt"})
+	if code != exitInterrupted || strings.TrimSpace(stderr.String()) != "hark lm build: interrupted" {
+		t.Errorf("exit %d, stderr %q; want %d and \"hark lm build: interrupted\"", code, stderr.String(), exitInterrupted)
 	}
 }
