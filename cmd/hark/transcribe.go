@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -47,7 +48,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	f.register(fs, hark.DefaultBeam)
 	fs.StringVar(&f.format, "f", "txt", "output `format`: txt, json, jsonl, srt, vtt or tsv; with -o, several separated by commas (-f srt,vtt,txt)")
 	fs.StringVar(&f.format, "format", "txt", "same as -f")
-	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output (- is standard output)")
+	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output (- is standard output); with one input and format, a name with the format's extension is that file (-o talk.srt)")
 	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
 	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
 	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
@@ -100,6 +101,18 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "hark transcribe: standard input (-) can be read only once")
 		return errUsage
 	}
+	outFile := ""
+	if st, err := os.Stat(f.outDir); f.outDir != "" && !(err == nil && st.IsDir()) && namesFormatFile(f.outDir, formats) {
+		// "-o talk.srt", as whisper.cpp users write it: one transcript into that file rather than a folder of
+		// that name. With several inputs or formats it can only be a mistake.
+		if len(files) > 1 || len(formats) > 1 {
+			return usagef(e, "transcribe", "-o %s looks like a file, but -o takes a folder when there are several inputs or formats (NAME.EXT.FORMAT files go into it)", f.outDir)
+		}
+		if files[0] != "-" && sameFile(f.outDir, files...) {
+			return fmt.Errorf("-o %s is the input", f.outDir)
+		}
+		outFile, f.outDir = f.outDir, ""
+	}
 	if f.outDir != "" {
 		if err := checkOutputs(f.outDir, formats, files); err != nil {
 			return err
@@ -112,7 +125,30 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return transcribeFiles(ctx, e, rec, f, formats, files)
+	if outFile == "" {
+		return transcribeFiles(ctx, e, rec, f, formats, files)
+	}
+	var out bytes.Buffer
+	toFile := *e
+	toFile.stdout = &out
+	err = transcribeFiles(ctx, &toFile, rec, f, formats, files)
+	var ee exitError
+	if out.Len() > 0 && (err == nil || errors.As(err, &ee) && ee.code == 1) { // whole, or cut short by damage
+		if werr := writeFileAtomic(outFile, out.Bytes()); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// namesFormatFile reports whether path ends in the extension of one of the formats (".srt" for srt).
+func namesFormatFile(path string, formats []hark.Format) bool {
+	for _, f := range formats {
+		if strings.EqualFold(filepath.Ext(path), "."+string(f)) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseFormats parses -f: one format, or several separated by commas, each at most once.

@@ -421,3 +421,30 @@ func TestInterruptedExitStatus(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want %d and \"hark lm build: interrupted\"", code, stderr.String(), exitInterrupted)
 	}
 }
+
+// -o NAME.FORMAT with one input and one format writes that file (as whisper.cpp users expect), not a folder
+// of that name; with several inputs it is refused before any work.
+func TestTranscribeOutputFile(t *testing.T) {
+	model := tinyModelFile(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "talk.srt")
+	code, stdout, stderr := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", "-o", out, fixtureWAV)
+	if code != 0 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil || !strings.HasPrefix(string(got), "1\n00:00:") {
+		t.Fatalf("%s: %v, %q; want an SRT file", out, err, got)
+	}
+	_, want, _ := runHark(t, nil, "transcribe", "-m", model, "-f", "srt", fixtureWAV)
+	if string(got) != want {
+		t.Errorf("file %q, standard output gives %q", got, want)
+	}
+	code, _, stderr = runHark(t, nil, "transcribe", "-m", model, "-f", "srt", "-o", filepath.Join(dir, "two.srt"), fixtureWAV, fixtureWAV)
+	if code != 2 || !strings.Contains(stderr, "looks like a file") {
+		t.Errorf("two inputs into one -o file: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "two.srt")); !os.IsNotExist(err) {
+		t.Errorf("two.srt was made: %v", err)
+	}
+}
