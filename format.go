@@ -17,7 +17,8 @@ type Format string
 
 // The output formats of `hark transcribe -f`.
 const (
-	// FormatText is the transcript alone, on one line.
+	// FormatText is the transcript alone, a line per speech segment (as whisper.cpp's txt): one line for a
+	// short recording, a line per stretch of speech between pauses for a long one.
 	FormatText Format = "txt"
 	// FormatJSON is one indented JSON document: the Result object for one input, an array of them for several.
 	FormatJSON Format = "json"
@@ -198,8 +199,18 @@ var errClosed = errors.New("hark: Encoder used after Close")
 func (e *Encoder) single(b *bytes.Buffer, r Result) error {
 	switch e.f {
 	case FormatText:
-		b.WriteString(oneLine(r.Text))
-		b.WriteByte('\n')
+		n := 0
+		for _, seg := range r.Segments {
+			if t := oneLine(seg.Text); t != "" {
+				b.WriteString(t)
+				b.WriteByte('\n')
+				n++
+			}
+		}
+		if n == 0 { // no segments (hand-made results, or silence): the text, or an empty line
+			b.WriteString(oneLine(r.Text))
+			b.WriteByte('\n')
+		}
 	case FormatJSON:
 		return marshalTo(b, r, true, "")
 	case FormatSRT:
