@@ -26,13 +26,10 @@ func NormalizeTranscript(s string) (string, error) {
 	var bad []rune
 	space := false
 	for _, r := range s {
+		r, class := classify(r)
 		switch {
-		case r >= 'a' && r <= 'z':
-		case r >= 'A' && r <= 'Z':
-			r += 'a' - 'A'
-		case r == '\'' || r == '’' || r == '‘':
-			r = '\''
-		case unicode.IsSpace(r) || (unicode.IsPunct(r) && !strings.ContainsRune(spokenPunct, r)):
+		case class == spelled:
+		case class == wordBreak || unicode.IsSpace(r):
 			space = true
 			continue
 		default:
@@ -83,19 +80,15 @@ func NormalizeText(s, replacement string) (out string, unspellable []string) {
 		bad := false
 		part = part[:0]
 		for _, r := range tok {
-			switch {
-			case r >= 'a' && r <= 'z':
-			case r >= 'A' && r <= 'Z':
-				r += 'a' - 'A'
-			case r == '\'' || r == '’' || r == '‘':
-				r = '\''
-			case unicode.Is(unicode.Cf, r):
+			r, class := classify(r)
+			switch class {
+			case invisible:
 				continue
-			case unicode.IsPunct(r) && !strings.ContainsRune(spokenPunct, r):
+			case wordBreak:
 				parts = append(parts, string(part))
 				part = part[:0]
 				continue
-			default:
+			case foreign:
 				bad = true
 			}
 			part = append(part, r)
@@ -110,6 +103,33 @@ func NormalizeText(s, replacement string) (out string, unspellable []string) {
 		}
 	}
 	return b.String(), unspellable
+}
+
+// charClass is what normalising does with a character.
+type charClass int
+
+const (
+	spelled   charClass = iota // a letter of the alphabet or an apostrophe, as classify returns it
+	wordBreak                  // punctuation that is not read out
+	invisible                  // a format character such as a byte-order mark
+	foreign                    // anything else: digits, symbols that are read out, other letters, white space
+)
+
+// classify maps r to the alphabet: ASCII letters lower-cased, typographic apostrophes made "'".
+func classify(r rune) (rune, charClass) {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return r, spelled
+	case r >= 'A' && r <= 'Z':
+		return r + 'a' - 'A', spelled
+	case r == '\'' || r == '’' || r == '‘':
+		return '\'', spelled
+	case unicode.IsPunct(r) && !strings.ContainsRune(spokenPunct, r):
+		return r, wordBreak
+	case unicode.Is(unicode.Cf, r):
+		return r, invisible
+	}
+	return r, foreign
 }
 
 // dropLoneApostrophes removes apostrophes with no letter on either side and the words left empty by that.
