@@ -17,22 +17,31 @@ import (
 
 // Write writes path through write. The temporary file is created with perm (the umask applies, as with
 // os.WriteFile) next to path, so that the final rename stays within one file system; on any failure, or a panic
-// in write, it is removed and an existing file at path is left untouched. An existing path that is not a regular
-// file (a device such as /dev/null, a named pipe) is written directly instead: a rename would replace it.
+// in write, it is removed and an existing file at path is left untouched. A symbolic link keeps pointing where it
+// did: the file it leads to is the one replaced. What is not a regular file — a device such as /dev/null, a named
+// pipe, or a link under /dev or /proc such as /dev/stdout, whose file belongs to whoever opened it — is written
+// directly instead: a rename would replace it.
 //
-// The writer handed to write is buffered; write need not buffer itself. Every error names path, so callers need
-// not add it again: it is an *fs.PathError whose Path is path, with Op "write" around an error from write or
-// from writing the file (errors.Is and errors.As still see the original) and the failing system call's name
-// otherwise.
+// The writer handed to write is buffered; write need not buffer itself. Every error names path (through a link,
+// the file it leads to), so callers need not add it again: it is an *fs.PathError, with Op "write" around an
+// error from write or from writing the file (errors.Is and errors.As still see the original) and the failing
+// system call's name otherwise.
 func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err error) {
+	if lst, err := os.Lstat(path); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil || systemLink(path) {
+			return writeDirect(path, write)
+		}
+		path = target
+	}
 	if st, err := os.Stat(path); err == nil {
 		switch {
 		case st.IsDir():
 			// Caught before the work of writing, and with a clearer word than the rename's "file exists".
 			return &fs.PathError{Op: "write", Path: path, Err: errIsDir}
 		case !st.Mode().IsRegular():
-			// A device, pipe or socket (-o /dev/null, /dev/stdout, a named pipe): a rename would replace it with a
-			// regular file, and there is no old content to protect.
+			// A device, pipe or socket (-o /dev/null, a named pipe): a rename would replace it with a regular
+			// file, and there is no old content to protect.
 			return writeDirect(path, write)
 		}
 	}
@@ -71,6 +80,13 @@ func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err erro
 	done = true
 	syncDir(filepath.Dir(path))
 	return nil
+}
+
+// systemLink reports a link the system made for a process's streams (/dev/stdout → /proc/self/fd/1): the file it
+// leads to was opened by someone else, who would go on writing to the old one after a rename.
+func systemLink(path string) bool {
+	abs, err := filepath.Abs(path)
+	return err == nil && (strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/"))
 }
 
 // writeDirect writes into an existing file that is not a regular one.
@@ -132,8 +148,7 @@ var errIsDir = errors.New("is a folder")
 // unwrapPathError drops a *fs.PathError about the temporary file tmp (a failed write to disk), whose name means
 // nothing to the user; the caller reports the error against the file they asked for.
 func unwrapPathError(err error, tmp string) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == tmp {
+	if pe, ok := err.(*fs.PathError); ok && pe.Path == tmp {
 		return pe.Err
 	}
 	return err
