@@ -29,8 +29,14 @@ import (
 func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err error) {
 	if lst, err := os.Lstat(path); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
 		target, err := filepath.EvalSymlinks(path)
+		if f := processStream(path); f != nil {
+			// Through the process's own descriptor: reopening /dev/stdout would start at offset 0 of the file
+			// the shell redirected it to, over what the stream wrote before, and the stream would then write
+			// over this.
+			return writeTo(f, path, write)
+		}
 		if err != nil || systemLink(path) {
-			return writeDirect(path, write)
+			return writeDirect(path, write, os.O_APPEND)
 		}
 		path = target
 	}
@@ -42,7 +48,7 @@ func Write(path string, write func(io.Writer) error, perm fs.FileMode) (err erro
 		case !st.Mode().IsRegular():
 			// A device, pipe or socket (-o /dev/null, a named pipe): a rename would replace it with a regular
 			// file, and there is no old content to protect.
-			return writeDirect(path, write)
+			return writeDirect(path, write, os.O_TRUNC)
 		}
 	}
 	f, err := createTemp(path, perm)
@@ -89,19 +95,36 @@ func systemLink(path string) bool {
 	return err == nil && (strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/"))
 }
 
-// writeDirect writes into an existing file that is not a regular one.
-func writeDirect(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+// processStream returns os.Stdout or os.Stderr for the names the system gives them, else nil.
+func processStream(path string) *os.File {
+	switch path {
+	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return os.Stdout
+	case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2":
+		return os.Stderr
+	}
+	return nil
+}
+
+// writeDirect writes into an existing file that is not a regular one, opened with os.O_WRONLY|flag.
+func writeDirect(path string, write func(io.Writer) error, flag int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|flag, 0)
 	if err != nil {
 		return err
 	}
+	err = writeTo(f, path, write)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = &fs.PathError{Op: "close", Path: path, Err: cerr}
+	}
+	return err
+}
+
+// writeTo writes through a buffer into f, which the caller closes, if it should be.
+func writeTo(f *os.File, path string, write func(io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 64<<10)
-	err = write(bw)
+	err := write(bw)
 	if err == nil {
 		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return &fs.PathError{Op: "write", Path: path, Err: unwrapPathError(err, path)}

@@ -90,4 +90,7 @@ func TestWriteThroughLinks(t *testing.T) {
 			t.Errorf("systemLink(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
+	if processStream("/dev/stdout") != os.Stdout || processStream("/proc/self/fd/2") != os.Stderr || processStream(link) != nil {
+		t.Error("/dev/stdout and /proc/self/fd/2 must be written through the process's own streams, and only they")
+	}
 }
