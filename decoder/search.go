@@ -590,5 +590,12 @@ func (s *search) words(n *node, text string) []Word {
 			out[i].End = max(out[i].End, out[i].Start+dur)
 		}
 	}
+	// Pushing words later may have taken the last ones past the input's end: pull them back, a frame each.
+	limit := float64(s.t) * dur
+	for i := len(out) - 1; i >= 0 && out[i].End > limit; i-- {
+		out[i].End = limit
+		out[i].Start = max(min(out[i].Start, limit-dur), 0)
+		limit = out[i].Start
+	}
 	return out
 }
