@@ -73,6 +73,7 @@ type settings struct {
 	unk     float64
 	blank   float64
 	look    bool
+	maxUnk  int
 	hot     []decoder.HotWord
 	nbest   int
 	threads int
@@ -119,6 +120,11 @@ func defaultSettings() settings {
 // pays the best unigram score it can still reach while it is being spelled, and its real score when it ends, so
 // the beam keeps fewer prefixes of unlikely words. It changes the best β (see DefaultBeta).
 func WithLookahead(on bool) Option { return func(s *settings) { s.look = on } }
+
+// WithMaxUnknownLength sets the most letters a recognised word outside the language model's vocabulary may have
+// (0: the decoder's 20; negative: no limit). Raise it for long technical words the LM lacks, or make them hot
+// words, which are never outside the vocabulary.
+func WithMaxUnknownLength(n int) Option { return func(s *settings) { s.maxUnk = n } }
 
 // WithBeam sets the beam width of the search (DefaultBeam when n ≤ 0).
 func WithBeam(n int) Option { return func(s *settings) { s.beam = n } }
@@ -219,6 +225,7 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 	}
 	if s.lm != nil {
 		opts.LM, opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.Lookahead = s.lm, s.alpha, s.beta, s.unk, s.look
+		opts.MaxUnknownLength = s.maxUnk
 	}
 	if r.dec, err = decoder.New(r.vocab, opts); err != nil {
 		return nil, fmt.Errorf("hark: %w", err)

@@ -329,6 +329,7 @@ func TestNormalizeText(t *testing.T) {
 		{"caf\xe9 au lait", "<unk> au lait", []string{"caf\ufffd"}}, // Latin-1, not UTF-8
 		{"  ... -- !!", "", nil},
 		{"", "", nil},
+		{"an <unk> word", "an <unk> word", nil}, // normalised before
 	} {
 		got, bad := NormalizeText(tc.in, "<unk>")
 		if got != tc.want || !slices.Equal(bad, tc.bad) {

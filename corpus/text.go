@@ -58,7 +58,8 @@ func NormalizeTranscript(s string) (string, error) {
 // does, but never fails: a white-space separated token holding a character that cannot be spelled (a digit, a
 // symbol that is read out such as "&", a letter outside a–z, U+FFFD from text that was not UTF-8) becomes
 // replacement, whole ("3.5" is one token, not two), and is returned in unspellable, so that the words around it
-// keep their context. Invisible format characters such as a byte-order mark are dropped. The result may be empty.
+// keep their context; a token that is replacement already stays as it is, uncounted. Invisible format characters
+// such as a byte-order mark are dropped. The result may be empty.
 func NormalizeText(s, replacement string) (out string, unspellable []string) {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, string(utf8.RuneError))
@@ -76,6 +77,10 @@ func NormalizeText(s, replacement string) (out string, unspellable []string) {
 	}
 	var part []rune
 	for _, tok := range strings.Fields(s) {
+		if tok == replacement { // text normalised before, or marked by hand
+			word(tok)
+			continue
+		}
 		var parts []string
 		bad := false
 		part = part[:0]

@@ -99,7 +99,8 @@ type Options struct {
 	// in the LM vocabulary: scaled so, a higher Alpha makes made-up words no cheaper against real ones, which
 	// would otherwise let the search glue whole utterances into one unknown word.
 	UnknownPenalty float64
-	// MaxUnknownLength is the most letters a word outside the LM vocabulary may have (0: 20). Real words that
+	// MaxUnknownLength is the most letters a word outside the LM vocabulary may have (0: 20; negative: no
+	// limit; a hot word is never outside the vocabulary). Real words that
 	// an LM has not seen are rarely longer, while a weak acoustic model with an LM can otherwise glue a stretch
 	// of speech into one 100-letter non-word, which no penalty per word stops and no subtitle line fits.
 	MaxUnknownLength int
@@ -157,7 +158,7 @@ type Decoder struct {
 	// maxDelta bounds the bonus any new prefix can get over its parent (see search.step); +Inf turns the
 	// pruning it allows off.
 	maxDelta float64
-	unkPen   float64 // Alpha·UnknownPenalty
+	unkPen   float64 // Alpha·UnknownPenalty (none for a negative Alpha, which would make it a bonus)
 }
 
 // New prepares a decoder.
@@ -183,16 +184,18 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 	if opts.MaxUnknownLength == 0 {
 		opts.MaxUnknownLength = 20
 	}
-	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 ||
-		opts.MaxUnknownLength < 1 {
-		return nil, errors.New("decoder: beam width, cut-offs, n-best and unknown-word length must be positive")
+	if opts.BeamWidth < 1 || opts.CutoffTopN < 1 || opts.NBest < 1 || opts.CutoffProb < 0 || opts.CutoffProb > 1 {
+		return nil, errors.New("decoder: beam width, cut-offs and n-best must be positive")
+	}
+	if opts.MaxUnknownLength < 0 {
+		opts.MaxUnknownLength = math.MaxInt32
 	}
 	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.BlankPenalty} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, errors.New("decoder: alpha, beta, unknown-word and blank penalties must be finite")
 		}
 	}
-	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1), unkPen: opts.Alpha * opts.UnknownPenalty}
+	d := &Decoder{vocab: vocab, opts: opts, sym: map[string]int{}, maxDelta: math.Inf(1), unkPen: max(opts.Alpha, 0) * opts.UnknownPenalty}
 	if opts.Alpha >= 0 && len(opts.HotWords) == 0 {
 		// A new prefix's bonus is α·ln p_lm (≤ 0) + β + the unknown-word penalty for a word, the penalty alone for
 		// a letter. Hot words can add more; then nothing is pruned early.

@@ -146,10 +146,12 @@ func TestLMBuildNormalises(t *testing.T) {
 	text := filepath.Join(dir, "prose.txt")
 	os.WriteFile(text, []byte("\ufeffHello World.\r\nThe price is 42 dollars, and 3.5 cents!\r\n“It’s café time,” she said.\r\n"+
 		"The cat sat on the mat.\r\n"), 0o644)
+	marked := filepath.Join(dir, "marked.txt") // SRILM-style sentence markers: dropped, not <unk>
+	os.WriteFile(marked, []byte("<s> Hello there </s>\n"), 0o644)
 	manifest := filepath.Join(dir, "dev.tsv")
 	os.WriteFile(manifest, []byte("a.wav\t1.0\tthe cat sat on the mat\n"), 0o644)
 	arpa := filepath.Join(dir, "prose.arpa")
-	code, _, stderr := runHark(t, nil, "lm", "build", "-arpa", "-exclude", manifest, "-o", arpa, text)
+	code, _, stderr := runHark(t, nil, "lm", "build", "-arpa", "-exclude", manifest, "-o", arpa, text, marked)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -163,18 +165,18 @@ func TestLMBuildNormalises(t *testing.T) {
 		t.Fatal(err)
 	}
 	var vocab []string
-	for _, w := range []string{"hello", "world", "world.", "\ufeffhello", "42", "cents", "cents!", "it's", "“it’s", "mat", "cat"} {
+	for _, w := range []string{"hello", "world", "world.", "\ufeffhello", "42", "cents", "cents!", "it's", "“it’s", "mat", "cat", "there"} {
 		if id, ok := m.ID(w); ok && w != lm.UNK && id >= 0 {
 			vocab = append(vocab, w)
 		}
 	}
-	if got := strings.Join(vocab, " "); got != "hello world cents it's" {
-		t.Errorf("vocabulary holds %q, want \"hello world cents it's\" (no punctuation, no excluded sentence)", got)
+	if got := strings.Join(vocab, " "); got != "hello world cents it's there" {
+		t.Errorf("vocabulary holds %q, want \"hello world cents it's there\" (no punctuation, no excluded sentence)", got)
 	}
 	// lm ppl scores the normalised words: "world." is "world"; the unspellable tokens and the excluded sentence's
 	// own words (cat, sat, on, mat) are OOV.
-	code, stdout, stderr := runHark(t, nil, "lm", "ppl", "-text", text, arpa)
-	if code != 0 || !strings.Contains(stdout, "4 sentences, 21 words, 7 OOV") {
+	code, stdout, stderr := runHark(t, nil, "lm", "ppl", "-text", text+","+marked, arpa)
+	if code != 0 || !strings.Contains(stdout, "5 sentences, 23 words, 7 OOV") {
 		t.Errorf("ppl = %d, %q, %q", code, stdout, stderr)
 	}
 	// -raw: tokens as they are (lower-cased), and the punctuated sentence is not recognised as the transcript.

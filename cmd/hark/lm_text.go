@@ -47,6 +47,12 @@ func (t *lmText) Read(p []byte) (int, error) {
 		if line == "" {
 			continue
 		}
+		if strings.Contains(line, lm.BOS) || strings.Contains(line, lm.EOS) {
+			// SRILM-style text marks sentences itself; the line ends already do, and normalising would make the
+			// markers <unk>.
+			fields := strings.Fields(line)
+			line = strings.Join(slices.DeleteFunc(fields, func(w string) bool { return w == lm.BOS || w == lm.EOS }), " ")
+		}
 		out, bad := corpus.NormalizeText(line, lm.UNK)
 		t.replaced += int64(len(bad))
 		for _, b := range bad {

@@ -84,6 +84,12 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first Ctrl-C asks the command to stop tidily; from then on the signals kill as usual, so that a
+		// second Ctrl-C ends a command stuck on input that never comes.
+		<-ctx.Done()
+		stop()
+	}()
 	code := runMain(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -36,7 +36,7 @@ func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.IntVar(&f.beam, "beam", beam, "beam width of the search")
 	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
 	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
-	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural-log LM units, weighted by -alpha, once per word the LM does not know)")
+	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural-log LM units, weighted by --alpha, once per word the LM does not know)")
 	set.Float64Var(&f.blank, "blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame of the beam search: more makes the search drop fewer letters and words")
 	set.BoolVar(&f.lookahead, "lookahead", hark.DefaultLookahead, "charge each word's best unigram LM score while it is spelled, its real score when it ends (--lookahead=false: score words only when they end; then a --beta around 0.5 suits the embedded model better than the default)")
 	set.BoolVar(&f.greedy, "greedy", false, "greedy decoding: fastest; no language model, hot words or n-best")
@@ -57,6 +57,8 @@ func (f *recognizerFlags) check() error {
 		return fmt.Errorf("--beam must be at least 1")
 	case f.noLM && f.lm != "":
 		return fmt.Errorf("--lm and --no-lm contradict each other")
+	case f.greedy && len(f.hot) > 0:
+		return fmt.Errorf("--greedy decoding cannot boost hot words: drop --greedy or --hotword")
 	}
 	return nil
 }

@@ -28,13 +28,14 @@ const progressMin = 60
 // transcribeFlags are the settings of one `hark transcribe` run.
 type transcribeFlags struct {
 	recognizerFlags
-	stream  bool
-	format  string
-	outDir  string
-	jobs    int
-	nbest   int
-	threads int
-	sub     hark.SubtitleOptions // srt and vtt cue layout
+	stream    bool
+	format    string
+	outDir    string
+	wholeOnly bool // the output goes to one -o file, written only when whole (no text so far after Ctrl-C)
+	jobs      int
+	nbest     int
+	threads   int
+	sub       hark.SubtitleOptions // srt and vtt cue layout
 }
 
 // runTranscribe transcribes audio files:
@@ -111,7 +112,11 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		if files[0] != "-" && sameFile(f.outDir, files...) {
 			return fmt.Errorf("-o %s is the input", f.outDir)
 		}
-		outFile, f.outDir = f.outDir, ""
+		outFile, f.outDir, f.wholeOnly = f.outDir, "", true
+		// Before the work, not after it: a missing folder is made, as it is for -o DIR.
+		if err := os.MkdirAll(filepath.Dir(outFile), 0o755); err != nil {
+			return fmt.Errorf("-o %s: %w", outFile, err)
+		}
 	}
 	if f.outDir != "" {
 		if err := checkOutputs(f.outDir, formats, files); err != nil {
@@ -227,9 +232,12 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 		done[i] = make(chan outcome, 1)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	defer func() { // on an early return, the workers stop at once rather than finish every input
+		cancel()
+		wg.Wait()
+	}()
 	for range min(f.jobs, len(files)) {
 		wg.Add(1)
 		go func() {
@@ -253,31 +261,26 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 			}
 		}
 	}()
-	defer wg.Wait()
 
 	enc := hark.NewEncoder(e.stdout, formats[0])
 	enc.SetSubtitleOptions(f.sub)
 	enc.SetInputs(len(files))
 	failed, finished := 0, 0
-	var interrupted error
+	var cut []string // inputs cut short by Ctrl-C whose text so far was written
+	interrupted := false
 	for i, path := range files {
 		o := <-done[i] // a cancelled transcription returns promptly, with what it recognised so far
 		if o.err != nil && ctx.Err() != nil && errors.Is(o.err, ctx.Err()) {
-			// Ctrl-C: standard output gets the interrupted input's text so far, marked in json, and a closed
-			// document; files under -o are only ever whole transcripts. Later inputs are left alone.
-			if interrupted == nil && f.outDir == "" && len(o.res.Segments) > 0 {
+			// Ctrl-C: standard output gets the text so far of the inputs cut short, marked in json, and a closed
+			// document; files (-o) are only ever whole transcripts. Inputs that finished are written as usual.
+			interrupted = true
+			if f.outDir == "" && !f.wholeOnly && len(o.res.Segments) > 0 {
 				o.res.Error = fmt.Sprintf("interrupted: the text covers the first %.1f s",
 					o.res.Segments[len(o.res.Segments)-1].End)
 				if err := enc.Encode(o.res); err != nil {
 					return err
 				}
-			}
-			if interrupted == nil {
-				msg := fmt.Sprintf("interrupted: %d of %d inputs done", finished, len(files))
-				if o.res.Error != "" {
-					msg += fmt.Sprintf("; %s: %s", displayName(path), strings.TrimPrefix(o.res.Error, "interrupted: "))
-				}
-				interrupted = errors.New(msg)
+				cut = append(cut, fmt.Sprintf("%s: %s", displayName(path), strings.TrimPrefix(o.res.Error, "interrupted: ")))
 			}
 			continue
 		}
@@ -301,8 +304,12 @@ func transcribeFiles(ctx context.Context, e *env, rec *hark.Recognizer, f transc
 			return err
 		}
 	}
-	if interrupted != nil {
-		fmt.Fprintf(e.stderr, "hark transcribe: %v\n", interrupted)
+	if interrupted {
+		msg := fmt.Sprintf("interrupted: %d of %d inputs done", finished, len(files))
+		if len(cut) > 0 {
+			msg += "; " + strings.Join(cut, "; ")
+		}
+		fmt.Fprintf(e.stderr, "hark transcribe: %s\n", msg)
 		return exitError{code: exitInterrupted}
 	}
 	if failed > 0 {
