@@ -32,6 +32,7 @@ type evalFlags struct {
 	limit    int
 	threads  int
 	vad      bool
+	stream   bool
 }
 
 // evalResult is one utterance's outcome.
@@ -113,6 +114,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
 	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances of each manifest")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
+	fs.BoolVar(&f.stream, "stream", false, "recognise each file through the streaming (live) path, cut where the endpoint rules fire, as hark transcribe --stream and hark listen do (give --beam 64 for listen's beam)")
 	fs.BoolVar(&f.vad, "vad", false, "cut each file at voice activity and recognise it segment by segment, as hark transcribe does, instead of whole (the RTF then includes reading the audio)")
 	dump := fs.String("dump", "", "also save the model's log-probabilities as a decoder dev set in `folder` (refs.tsv, ID.npy, vocab.txt) for hark lm tune")
 	if err := parseFlags(e, fs, args); err != nil {
@@ -132,14 +134,17 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if err := f.check(); err != nil {
 		return usage(err.Error())
 	}
-	if f.vad && *dump != "" {
-		return usage("--dump saves whole-utterance log-probabilities: it cannot be used with --vad")
+	if (f.vad || f.stream) && *dump != "" {
+		return usage("--dump saves whole-utterance log-probabilities: it cannot be used with --vad or --stream")
+	}
+	if f.vad && f.stream {
+		return usage("--vad and --stream are two ways of cutting a file: give one")
 	}
 	if f.hyp != "" {
 		var modelFlags []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "unk", "blank-penalty", "t", "dump", "vad":
+			case "m", "model", "lm", "no-lm", "greedy", "beam", "alpha", "beta", "unk", "blank-penalty", "t", "dump", "vad", "stream", "hotword":
 				modelFlags = append(modelFlags, "-"+fl.Name)
 			}
 		})
@@ -198,13 +203,23 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		if f.vad {
 			info.Decoder = "voice-activity segments, " + info.Decoder
 		}
+		if f.stream {
+			info.Decoder = "streaming with endpoints, " + info.Decoder
+		}
 		var d *devSetDump
 		if *dump != "" {
 			if d, err = startDump(*dump, rec.Model().Vocabulary); err != nil {
 				return err
 			}
 		}
-		if results, err = recognizeAll(ctx, rec, utts, f.threads, f.vad, d); err != nil {
+		mode := whole
+		switch {
+		case f.vad:
+			mode = bySegments
+		case f.stream:
+			mode = streaming
+		}
+		if results, err = recognizeAll(ctx, rec, utts, f.threads, mode, d); err != nil {
 			return err
 		}
 		if d != nil {
@@ -378,10 +393,18 @@ func writeEvalSummary(w io.Writer, s evalSummary, asJSON bool) error {
 	return err
 }
 
+// recognitionMode is how eval runs the recogniser over a file.
+type recognitionMode int
+
+const (
+	whole      recognitionMode = iota // Recognize of all the samples
+	bySegments                        // as hark transcribe: voice-activity segments
+	streaming                         // as hark transcribe --stream and hark listen: endpoint rules
+)
+
 // recognizeAll recognises every utterance on threads workers, results in manifest order. With d, each
-// utterance's log-probabilities are saved too, from the same forward pass. With vad, each file is recognised as
-// hark transcribe recognises it, segment by segment (d must be nil).
-func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int, vad bool, d *devSetDump) ([]evalResult, error) {
+// utterance's log-probabilities are saved too, from the same forward pass (mode must be whole).
+func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utterance, threads int, mode recognitionMode, d *devSetDump) ([]evalResult, error) {
 	results := make([]evalResult, len(utts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -394,8 +417,8 @@ func recognizeAll(ctx context.Context, rec *hark.Recognizer, utts []corpus.Utter
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			for i := range jobs {
-				if vad {
-					results[i] = recognizeSegmented(ctx, rec, utts[i])
+				if mode != whole {
+					results[i] = recognizeSegmented(ctx, rec, utts[i], mode == streaming)
 				} else {
 					results[i] = recognizeOne(ctx, rec, utts[i], i, d)
 				}
@@ -452,9 +475,9 @@ func recognizeOne(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance,
 	return r
 }
 
-// recognizeSegmented recognises one utterance file as hark transcribe does (voice-activity segments) and scores
-// it. A file damaged part-way is an error, not a short transcript scored as if it were whole.
-func recognizeSegmented(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance) evalResult {
+// recognizeSegmented recognises one utterance file as hark transcribe does (voice-activity segments, or with
+// stream the endpoint rules of transcribe --stream) and scores it. A file damaged part-way is an error, not a short transcript scored as if it were whole.
+func recognizeSegmented(ctx context.Context, rec *hark.Recognizer, u corpus.Utterance, stream bool) evalResult {
 	f, err := os.Open(u.Path)
 	if err != nil {
 		return evalResult{err: err}
@@ -462,7 +485,12 @@ func recognizeSegmented(ctx context.Context, rec *hark.Recognizer, u corpus.Utte
 	defer f.Close()
 	cpu0, _ := threadCPUSeconds()
 	start := time.Now()
-	res, err := rec.TranscribeReader(ctx, f, u.Path, nil)
+	var res hark.Result
+	if stream {
+		res, err = rec.TranscribeStream(ctx, f, u.Path, hark.DefaultEndpointConfig(), nil)
+	} else {
+		res, err = rec.TranscribeReader(ctx, f, u.Path, nil)
+	}
 	busy := time.Since(start).Seconds()
 	cpu1, _ := threadCPUSeconds()
 	if err != nil {

@@ -143,6 +143,8 @@ func TestEvalModel(t *testing.T) {
 		{[]string{"-m", model, "--manifest", manifest, "--beam", "8", "-t", "2", "--per-utt", "--alpha", "0.1"}, 0, "REF", ""},
 		{[]string{"-m", model, "--manifest", manifest, "--vad", "--dump", filepath.Join(dir, "dump")}, 2, "", "cannot be used with --vad"},
 		{[]string{"-m", model, "--manifest", manifest, "--vad", "--greedy"}, 0, "voice-activity segments, greedy", ""},
+		{[]string{"-m", model, "--manifest", manifest, "--stream", "--greedy"}, 0, "streaming with endpoints, greedy", ""},
+		{[]string{"-m", model, "--manifest", manifest, "--stream", "--vad"}, 2, "", "give one"},
 		{[]string{"-m", model, "--manifest", manifest, "--greedy", "--hotword", "a:3"}, 2, "", "greedy decoding cannot boost hot words"},
 		{[]string{"-m", model, "--manifest", manifest, "--beam", "4", "--hotword", "a:3"}, 0, `hot word "a" +3`, ""},
 	}
