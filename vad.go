@@ -26,7 +26,9 @@ type VADConfig struct {
 	// detector missed still reach the recogniser.
 	Padding float64
 	// MaxSpeech splits longer speech at its quietest point in the last half, so that segments stay short
-	// enough for the recogniser and memory stays bounded.
+	// enough for the recogniser and memory stays bounded. The default, 5 s, is short because the model
+	// recognises short stretches best: on long recordings of read sentences WER went from 32.44 % with 20 s to
+	// 30.75 % (six minutes with no pauses: 33.33 → 25.85 %), the dev sets' utterances unchanged (52.48 → 52.43 %).
 	MaxSpeech float64
 	// MinModulation drops spans whose level varies less than this between their loud and quiet frames:
 	// speech rises and falls with its syllables by 10 dB or more, while hum and steady noise barely move,
@@ -48,7 +50,7 @@ func DefaultVADConfig() VADConfig {
 		MinSpeech:     0.25,
 		MinSilence:    0.5,
 		Padding:       0.2,
-		MaxSpeech:     20,
+		MaxSpeech:     5,
 		MinModulation: 4,
 		MinContrast:   10,
 		NoiseWindow:   1.5,
