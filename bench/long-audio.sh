@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Scores hark on long recordings made by joining held-out real utterances, the way people feed it podcasts and
+# lectures: how the voice-activity cuts (hark transcribe) and the live endpoint rules (transcribe --stream,
+# listen) hold up over minutes rather than seconds. Each recording is one manifest line whose transcript is its
+# utterances' transcripts in order.
+#
+#   pauses    100 cathy sentences (each once) with 0.8 s of silence between them (a speaker reading with pauses)
+#   nopause   the next 80 cathy sentences back to back (no pause but the recordings' own edges)
+#   accented  80 speechocean762 dev utterances back to back (many speakers)
+#
+# usage: bench/long-audio.sh [hark eval flags]       env: HARK (the hark binary; default: built from this
+# checkout), HARK_CACHE (default ~/.cache/hark; the recordings go to $HARK_CACHE/long-audio)
+#
+# Prints hark eval's WER for each recording and pooled, with --vad (what hark transcribe writes) and with
+# --stream (the live path). Needs sox; takes about 2 minutes on one core.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=$root/../shared/data
+out=${HARK_CACHE:-$HOME/.cache/hark}/long-audio
+hark=${HARK:-}
+if [ -z "$hark" ]; then
+	hark=$out/hark
+	mkdir -p "$out"
+	(cd "$root" && go build -o "$hark" ./cmd/hark)
+fi
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# join NAME GAP_SECONDS MANIFEST_LINES: decodes each utterance to 16 kHz WAV, joins them with GAP seconds of
+# silence and writes NAME.wav and NAME.tsv.
+join() {
+	local name=$1 gap=$2 i=0 parts=() text=""
+	sox -n -r 16000 -c 1 -b 16 "$work/gap.wav" trim 0 "$gap"
+	while IFS=$'\t' read -r path _ transcript; do
+		sox "$shared/$path" -r 16000 -c 1 -b 16 "$work/$i.wav"
+		parts+=("$work/$i.wav")
+		[ "$gap" != 0 ] && parts+=("$work/gap.wav")
+		text="$text $transcript"
+		i=$((i + 1))
+	done
+	sox "${parts[@]}" "$out/$name.wav"
+	printf '%s\t-\t%s\n' "$out/$name.wav" "${text# }" >"$out/$name.tsv"
+}
+if [ ! -f "$out/accented.tsv" ]; then
+	sed 's|^|cathy/|' "$shared/cathy/train.tsv" | sort -t$'\t' -k1,1 | awk -F'\t' '!seen[$3]++' >"$work/cathy.tsv"
+	head -100 "$work/cathy.tsv" | join pauses 0.8
+	sed -n 101,180p "$work/cathy.tsv" | join nopause 0
+	sed 's|^|speechocean762/|' "$shared/speechocean762/dev.tsv" | head -80 | join accented 0
+fi
+manifests=$out/pauses.tsv,$out/nopause.tsv,$out/accented.tsv
+for mode in --vad --stream; do
+	echo "hark eval $mode${*:+ $*}:"
+	"$hark" eval "$mode" -t 1 --manifest "$manifests" "$@" 2>&1 | grep -E '^(WER|pooled|/)' | sed 's/^/  /'
+done
