@@ -219,7 +219,8 @@ func addOutput(res *Result, span Span, out segmentOutput) {
 		w.End += span.Start
 		moved[i] = w
 	}
-	res.AddSegment(Segment{Start: span.Start, End: span.End, Text: out.text, Words: moved})
+	res.AddSegment(Segment{Start: span.Start, End: span.End, Text: out.text, Words: moved,
+		Alternatives: append([]Alternative(nil), out.alts...)})
 	if len(out.alts) > 0 {
 		res.Alternatives = combineAlternatives(res.Alternatives, out.alts)
 	}

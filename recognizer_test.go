@@ -368,10 +368,30 @@ func TestTranscribeNBest(t *testing.T) {
 		}
 		seen[a.Text] = true
 	}
+	// Each segment has its own list, headed by its text; the whole input's best is theirs joined.
+	if len(res.Segments) < 2 {
+		t.Fatalf("%d segments: the test needs several", len(res.Segments))
+	}
+	var bestSum float64
+	for i, seg := range res.Segments {
+		if len(seg.Alternatives) < 1 || len(seg.Alternatives) > 4 || seg.Alternatives[0].Text != seg.Text {
+			t.Errorf("segment %d %q: alternatives %+v", i, seg.Text, seg.Alternatives)
+			continue
+		}
+		bestSum += seg.Alternatives[0].Score
+	}
+	if math.Abs(bestSum-alts[0].Score) > 1e-6 {
+		t.Errorf("segments' best scores sum to %v, the whole input's best is %v", bestSum, alts[0].Score)
+	}
 	one := mustRecognizer(t, tinyModel(t), WithBeam(16))
 	res1, _ := one.Transcribe(context.Background(), bytes.NewReader(wavBytes(t, talk(t))))
 	if len(res1.Alternatives) != 0 || res1.Text != res.Text {
 		t.Errorf("without n-best: %d alternatives, text %q", len(res1.Alternatives), res1.Text)
+	}
+	for _, seg := range res1.Segments {
+		if len(seg.Alternatives) != 0 {
+			t.Errorf("without n-best, segment %q has alternatives", seg.Text)
+		}
 	}
 }
 

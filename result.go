@@ -22,6 +22,9 @@ type Segment struct {
 	End   float64 `json:"end"`   // seconds
 	Text  string  `json:"text"`
 	Words []Word  `json:"-"`
+	// Alternatives is the segment's own n-best list, best first, when one was asked for (WithNBest): on a long
+	// input, where the whole-input alternatives differ by a word or two, these are the ones to offer.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
 }
 
 // Alternative is one entry of an n-best list: a whole-input transcript and its score (a log-probability, higher
@@ -39,7 +42,7 @@ type Alternative struct {
 //
 // Times are in seconds, rounded to the millisecond, confidences to three decimals; words and segments are
 // empty arrays, never null, when nothing was said. "alternatives" appears only when an n-best list was asked
-// for; "error" only when the input was damaged.
+// for, for the whole input and for each segment; "error" only when the input was damaged or cut short.
 type Result struct {
 	File         string        `json:"file"`
 	Duration     float64       `json:"duration"` // seconds of audio
@@ -50,6 +53,18 @@ type Result struct {
 	// Error, when not empty, says why the transcript stops early: the input is damaged after Duration seconds,
 	// and the text is what was recognised before that. The transcribing call returns the same error.
 	Error string `json:"error,omitempty"`
+}
+
+// roundScores returns a copy of alts with scores rounded for JSON, nil for none.
+func roundScores(alts []Alternative) []Alternative {
+	if len(alts) == 0 {
+		return nil
+	}
+	out := make([]Alternative, len(alts))
+	for i, a := range alts {
+		out[i] = Alternative{Text: a.Text, Score: roundTo(a.Score, 1e4)}
+	}
+	return out
 }
 
 // MarshalJSON writes the documented form: rounded times and confidences, and [] rather than null for no words.
@@ -66,14 +81,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	}
 	out.Segments = make([]Segment, len(r.Segments))
 	for i, s := range r.Segments {
-		out.Segments[i] = Segment{Start: roundTo(s.Start, 1e3), End: roundTo(s.End, 1e3), Text: s.Text}
+		out.Segments[i] = Segment{Start: roundTo(s.Start, 1e3), End: roundTo(s.End, 1e3), Text: s.Text,
+			Alternatives: roundScores(s.Alternatives)}
 	}
-	if len(r.Alternatives) > 0 {
-		out.Alternatives = make([]Alternative, len(r.Alternatives))
-		for i, a := range r.Alternatives {
-			out.Alternatives[i] = Alternative{Text: a.Text, Score: roundTo(a.Score, 1e4)}
-		}
-	}
+	out.Alternatives = roundScores(r.Alternatives)
 	// Not json.Marshal: it would escape HTML characters before the caller's Encoder could decide.
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

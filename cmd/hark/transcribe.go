@@ -51,7 +51,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.format, "format", "txt", "same as -f")
 	fs.StringVar(&f.outDir, "o", "", "write one file per input into `dir` (NAME.EXT.FORMAT) instead of standard output (- is standard output); with one input and format, a name with the format's extension is that file (-o talk.srt)")
 	fs.IntVar(&f.jobs, "j", 1, "transcribe `N` files in parallel")
-	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl)")
+	fs.IntVar(&f.nbest, "nbest", 1, "add the `N` best transcripts as alternatives (json, jsonl), of the whole input and of each segment")
 	fs.IntVar(&f.threads, "t", 1, "recognise up to `N` speech segments of a file at once")
 	def := hark.DefaultSubtitleOptions()
 	fs.IntVar(&f.sub.MaxLineChars, "max-line-chars", def.MaxLineChars, "srt/vtt: at most `N` characters per subtitle line (like whisper.cpp's -ml)")
