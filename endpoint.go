@@ -8,9 +8,10 @@ import (
 
 // EndpointRule is one way for a live utterance to end, as in sherpa-onnx: it fires when the utterance has
 // lasted at least MinUtteranceLength seconds and its trailing silence at least MinTrailingSilence seconds, and,
-// with MustContainText, only once some text has been decoded.
+// with MustContainText, only once some text has been decoded, with WithoutText only while none has.
 type EndpointRule struct {
 	MustContainText    bool
+	WithoutText        bool
 	MinTrailingSilence float64 // seconds
 	MinUtteranceLength float64 // seconds
 }
@@ -22,7 +23,8 @@ type EndpointConfig struct {
 }
 
 // DefaultEndpointConfig returns sherpa-onnx's first two rules and two of its own for long speech:
-//  1. 2.4 s of trailing silence when nothing has been decoded (someone stopped before saying anything);
+//  1. 2.4 s of trailing silence when nothing has been decoded (someone stopped before saying anything; sherpa-onnx
+//     lets it fire after text too, which overrode a pause rule set longer than 2.4 s);
 //  2. 1.2 s of trailing silence after text (the end of a sentence);
 //  3. 10 s of utterance and a short pause (0.3 s), so that a final comes out during non-stop speech;
 //  4. 15 s of utterance, whatever is being said.
@@ -34,7 +36,7 @@ type EndpointConfig struct {
 // (hark eval --stream). LongUtteranceRules makes rules 3 and 4 for another length.
 func DefaultEndpointConfig() EndpointConfig {
 	return EndpointConfig{Rules: append([]EndpointRule{
-		{MustContainText: false, MinTrailingSilence: 2.4},
+		{WithoutText: true, MinTrailingSilence: 2.4},
 		{MustContainText: true, MinTrailingSilence: 1.2},
 	}, LongUtteranceRules(10)...)}
 }
@@ -57,6 +59,8 @@ func (c EndpointConfig) Validate() error {
 		switch {
 		case !ok(r.MinTrailingSilence) || !ok(r.MinUtteranceLength):
 			errs = append(errs, fmt.Errorf("endpoint rule %d: thresholds must be finite and not negative", i+1))
+		case r.MustContainText && r.WithoutText:
+			errs = append(errs, fmt.Errorf("endpoint rule %d: MustContainText and WithoutText: it can never fire", i+1))
 		case r.MinTrailingSilence == 0 && r.MinUtteranceLength == 0:
 			errs = append(errs, fmt.Errorf("endpoint rule %d: needs a trailing silence or an utterance length, "+
 				"or it ends every utterance at once", i+1))
@@ -87,13 +91,12 @@ func NewEndpointer(cfg EndpointConfig, frameDuration float64) (*Endpointer, erro
 
 // Detect reports whether the utterance is over, and which rule (an index into the config's Rules) says so;
 // the first rule that fires wins. frames counts the utterance's frames so far, hasText whether the decoder has
-// produced any text in it, trailingSilence the silent frames at its end (the decoder's trailing blanks, or the
-// VAD's silence).
+// produced any text in it, trailingSilence the silent frames at its end (Stream.TrailingSilence, in frames).
 func (e *Endpointer) Detect(frames int, hasText bool, trailingSilence int) (rule int, ok bool) {
 	length := float64(frames) * e.frameDur
 	silence := float64(min(trailingSilence, frames)) * e.frameDur
 	for i, r := range e.cfg.Rules {
-		if r.MustContainText && !hasText {
+		if r.MustContainText && !hasText || r.WithoutText && hasText {
 			continue
 		}
 		// Compare with a little slack: 120 frames of 10 ms are 1.2 s although 120·0.01 < 1.2 in binary.

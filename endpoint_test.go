@@ -20,7 +20,7 @@ func TestEndpointDefaultRules(t *testing.T) {
 		{"1.2 s silence without text", 500, false, 120, -1},
 		{"1.19 s silence after text", 500, true, 119, -1},
 		{"1.2 s silence after text: rule 2", 500, true, 120, 1},
-		{"2.4 s silence after text: rule 1 comes first", 500, true, 240, 0},
+		{"2.4 s silence after text: the pause rule (rule 1 is for no text)", 500, true, 240, 1},
 		{"speaking, 9.99 s", 999, true, 0, -1},
 		{"speaking, 10 s: no pause yet", 1000, true, 0, -1},
 		{"speaking, 10 s, a 0.29 s pause", 1000, true, 29, -1},
@@ -36,6 +36,30 @@ func TestEndpointDefaultRules(t *testing.T) {
 			t.Errorf("%s: Detect(%d, %v, %d) = %d, %v; want rule %d", tt.name, tt.frames, tt.hasText,
 				tt.trailingSilence, rule, ok, tt.wantRule)
 		}
+	}
+}
+
+// A WithoutText rule fires only while nothing has been decoded, so that it cannot cut short a pause rule set
+// longer than it (hark listen --endpoint-pause 4, or 0 for never); one that must also contain text is refused.
+func TestEndpointWithoutText(t *testing.T) {
+	cfg := EndpointConfig{Rules: []EndpointRule{{WithoutText: true, MinTrailingSilence: 2.4}, {MustContainText: true, MinTrailingSilence: 4}}}
+	e, err := NewEndpointer(cfg, 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		hasText bool
+		silence int
+		rule    int
+	}{{false, 240, 0}, {true, 240, -1}, {true, 399, -1}, {true, 400, 1}} {
+		rule, ok := e.Detect(1000, tt.hasText, tt.silence)
+		if ok != (tt.rule >= 0) || rule != tt.rule {
+			t.Errorf("text %v, %d frames of silence: rule %d, %v; want %d", tt.hasText, tt.silence, rule, ok, tt.rule)
+		}
+	}
+	bad := EndpointConfig{Rules: []EndpointRule{{MustContainText: true, WithoutText: true, MinTrailingSilence: 1}}}
+	if err := bad.Validate(); err == nil {
+		t.Error("a rule that must and must not contain text was accepted")
 	}
 }
 

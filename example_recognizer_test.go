@@ -106,8 +106,9 @@ func ExampleRecognizer_NewStream() {
 			fmt.Printf("endpoint (rule %d) after %.1f s: %q\n", rule+1, final.Duration, final.Text)
 		}
 	}
-	// TrailingSilence counts only audio the decoder has seen: rule 1's 2.4 s of silence are complete once the model's
-	// lookahead has been heard too.
+	// TrailingSilence is what the decoder and a voice-activity detector agree on; the detector's 25 ms window
+	// makes the first utterance's 2.4 s complete at the next chunk.
 
-	// Output: endpoint (rule 1) after 2.6 s: ""
+	// Output: endpoint (rule 1) after 2.5 s: ""
+	// endpoint (rule 1) after 2.4 s: ""
 }

@@ -118,11 +118,7 @@ func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOpt
 	if err != nil {
 		return err
 	}
-	vad, err := NewVAD(r.vad)
-	if err != nil {
-		return err
-	}
-	l := &listener{r: r, s: s, end: end, emit: emit, vad: vad,
+	l := &listener{r: r, s: s, end: end, emit: emit,
 		step: max(1, int(math.Round(r.frame*float64(r.model.Features.SampleRate))))}
 	buf := make([]float32, audioChunk)
 	var total int64
@@ -169,7 +165,6 @@ type listener struct {
 	r       *Recognizer
 	s       *Stream
 	end     *Endpointer
-	vad     *VAD // hears the audio the model still holds back for its lookahead
 	emit    func(Event) error
 	step    int    // samples per model output frame: endpoints are checked at these boundaries
 	inStep  int    // samples of the current step accepted so far
@@ -192,18 +187,14 @@ func (l *listener) accept(x []float32) error {
 		if err := l.s.Accept(x[:k]); err != nil {
 			return err
 		}
-		l.vad.Accept(x[:k])
 		x, l.inStep = x[k:], l.inStep+k
 		if l.inStep < l.step {
 			break
 		}
 		l.inStep = 0
 		l.frames++
-		// Silence is what the decoder and the VAD agree on. The decoder alone counts from the last letter it
-		// emitted, and a new word's first letter comes out only some 0.1–0.3 s after the word starts: without
-		// the VAD, a 1.2 s pause rule fired just as the next sentence began and cut its first word in two.
 		p := l.s.PartialResult()
-		silence := min(l.s.trailingSilence(p), l.vad.Silence())
+		silence := l.s.trailingSilence(p) // as TrailingSilence, without decoding the partial twice
 		rule, ok := l.end.Detect(l.frames, p.Text != "", int(math.Floor(silence/l.r.frame+1e-6)))
 		var err error
 		if ok {

@@ -332,13 +332,39 @@ func TestListenPauseShorterThanRule(t *testing.T) {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		x := concat(a, make([]float32, 12800), b)
-		evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, ListenOptions{})
+		for _, gain := range []float32{1, 0.1} { // and a talker 20 dB quieter
+			x := concat(a, make([]float32, 12800), b)
+			for i := range x {
+				x[i] *= gain
+			}
+			evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, ListenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fs := finals(evs); len(fs) != 1 {
+				t.Errorf("beam %d, gain %g: %d finals, want 1 (the pause is shorter than the rule):\n%s", beam, gain, len(fs), eventLog(fs))
+			}
+		}
+		// The same through the Stream API, as its example drives it: TrailingSilence and an Endpointer.
+		st, err := r.NewStream()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fs := finals(evs); len(fs) != 1 {
-			t.Errorf("beam %d: %d finals, want 1 (the pause is shorter than the rule):\n%s", beam, len(fs), eventLog(fs))
+		ep, err := NewEndpointer(DefaultEndpointConfig(), r.FrameDuration())
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := concat(a, make([]float32, 12800), b)
+		for i := 0; i < len(x); i += 1600 {
+			if err := st.Accept(x[i:min(i+1600, len(x))]); err != nil {
+				t.Fatal(err)
+			}
+			frames := int(st.Elapsed() / r.FrameDuration())
+			silent := int(st.TrailingSilence() / r.FrameDuration())
+			if rule, ok := ep.Detect(frames, st.Partial() != "", silent); ok {
+				t.Errorf("beam %d: Stream endpoint (rule %d) at %.1f s of %.1f: %q", beam, rule+1,
+					float64(i+1600)/16000, float64(len(x))/16000, st.Final().Text)
+			}
 		}
 	}
 }

@@ -32,7 +32,7 @@ type Stream struct {
 	dec   *decoder.Stream       // nil: greedy decoding
 	greed *decoder.GreedyStream // greedy decoding: the utterance so far
 	n     int64                 // samples of the current utterance
-	heard int                   // output frames of the current utterance the decoder has seen
+	vad   *VAD                  // hears speech the decoder has not spelled yet (TrailingSilence)
 	start float64               // the current utterance's start, seconds from the Stream's first sample
 	err   error                 // sticky: the first error of the utterance
 }
@@ -46,7 +46,14 @@ type Stream struct {
 // features and then normalises each frame with the statistics of the utterance so far: the text can differ a
 // little from Recognize's at the start of long utterances, and is the same for utterances under a second.
 func (r *Recognizer) NewStream() (*Stream, error) {
-	s := &Stream{r: r, feats: r.ext.NewStream()}
+	// The transcribing VAD's settings: a lower level floor would also hear a quiet talker, but took faint
+	// background noise that starts after speech for more speech (bench/listen-latency.sh's gaps) and kept
+	// utterances open through pauses. Speech below the floor is endpointed by the decoder alone.
+	vad, err := NewVAD(r.vad)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stream{r: r, feats: r.ext.NewStream(), vad: vad}
 	if err := s.reset(); err != nil {
 		return nil, err
 	}
@@ -58,7 +65,7 @@ func (r *Recognizer) NewStream() (*Stream, error) {
 func (s *Stream) reset() error {
 	s.greed, s.dec = nil, nil // nothing of the last utterance may show in the next, even if this fails
 	ac, err := s.r.model.NewStream()
-	s.ac, s.n, s.heard, s.err = ac, 0, 0, err
+	s.ac, s.n, s.err = ac, 0, err
 	if err != nil {
 		return err
 	}
@@ -87,6 +94,7 @@ func (s *Stream) Accept(samples []float32) error {
 		return err
 	}
 	s.n += int64(len(samples))
+	s.vad.Accept(samples)
 	f := s.feats.Accept(samples)
 	if s.norm != nil {
 		f = s.norm.accept(f)
@@ -125,7 +133,6 @@ func (s *Stream) toDecoder(lp *acoustic.Matrix) error {
 	if lp.Rows == 0 {
 		return nil
 	}
-	s.heard += lp.Rows
 	var err error
 	if s.dec == nil {
 		err = s.greed.Accept(rows(lp))
@@ -164,20 +171,21 @@ func (s *Stream) Elapsed() float64 {
 	return float64(s.n) / float64(s.r.model.Features.SampleRate)
 }
 
-// TrailingSilence returns the seconds of the current utterance after the end of its last partial word (all of
-// it when there is no word yet): what an Endpointer's rules measure, in seconds rather than frames. It counts
-// only the audio the decoder has seen: the model holds the latest ~0.2 s back for its lookahead, and counting
-// that as silence would end utterances while a new word is being said.
+// TrailingSilence returns the seconds of silence at the end of the current utterance: what an Endpointer's
+// rules measure, in seconds rather than frames. It is the time since the end of the last partial word (all of
+// the utterance when there is no word yet) or since the last sound of speech, whichever is shorter: the decoder
+// spells a word's first letter 0.1–0.3 s after the word starts, and counting from its last letter alone ended
+// utterances just as a new sentence began, cutting its first word in two.
 func (s *Stream) TrailingSilence() float64 {
 	return s.trailingSilence(s.PartialResult())
 }
 
 func (s *Stream) trailingSilence(p Result) float64 {
-	heard := float64(s.heard) * s.r.frame
-	if len(p.Words) == 0 {
-		return heard
+	decoded := s.Elapsed()
+	if len(p.Words) > 0 {
+		decoded = max(s.start+decoded-p.Words[len(p.Words)-1].End, 0)
 	}
-	return max(s.start+heard-p.Words[len(p.Words)-1].End, 0)
+	return min(decoded, s.vad.Silence())
 }
 
 // Final ends the current utterance: it runs the model over the audio still held for its lookahead, returns the

@@ -87,7 +87,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		v    float64
 		rule hark.EndpointRule
 	}{
-		{*idle, hark.EndpointRule{MinTrailingSilence: *idle}},
+		{*idle, hark.EndpointRule{WithoutText: true, MinTrailingSilence: *idle}},
 		{*pause, hark.EndpointRule{MustContainText: true, MinTrailingSilence: *pause}},
 	} {
 		if r.v != 0 {
