@@ -32,7 +32,7 @@ type EndpointConfig struct {
 // sherpa-onnx's third rule ends the utterance at 20 s whatever is being said, which cut a word in two at almost
 // every such end in speech with sentence pauses under 1.2 s; waiting for a pause between words keeps them whole.
 // And the model recognises long stretches worse than short ones: on 37 minutes of read sentences with pauses of
-// 0.5–3 s (joined with sox from cathy's recordings), streaming WER was 31.2 % with 20 s, 29.7 % with 10 s
+// 0.5–3 s (joined with sox from cathy's training recordings), streaming WER was 31.2 % with 20 s, 29.7 % with 10 s
 // (hark eval --stream). LongUtteranceRules makes rules 3 and 4 for another length.
 func DefaultEndpointConfig() EndpointConfig {
 	return EndpointConfig{Rules: append([]EndpointRule{

@@ -31,8 +31,8 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	f.register(fs, hark.DefaultListenBeam)
 	format := fs.String("format", "text", "output `format`: text (on a terminal the partial text is rewritten in place; txt is the same) or jsonl (partial, final and stats events)")
 	def := hark.DefaultEndpointConfig().Rules
-	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after speech (0: never)")
-	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence without speech (0: never)")
+	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after some recognised text (0: never)")
+	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence while nothing has been recognised (0: never)")
 	maxLen := fs.Float64("endpoint-max", def[2].MinUtteranceLength, "after this many `seconds`, end an utterance at the next short pause (0.3 s), and at 1.5 times as long whatever is said (0: never)")
 	list := fs.Bool("list-devices", false, "list the audio input devices (names quoted, the default one marked *) and exit")
 	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")

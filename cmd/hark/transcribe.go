@@ -80,6 +80,8 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "transcribe", "-t %d: must be at least 1", f.threads)
 	case f.nbest < 1:
 		return usagef(e, "transcribe", "--nbest %d: must be at least 1", f.nbest)
+	case f.nbest > 1 && f.greedy:
+		return usagef(e, "transcribe", "--greedy decoding gives no n-best list: drop --greedy or --nbest")
 	case f.beam < 1:
 		return usagef(e, "transcribe", "--beam %d: must be at least 1", f.beam)
 	case f.sub.MaxLineChars < 1:
@@ -88,9 +90,8 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "transcribe", "--max-lines %d: must be at least 1", f.sub.MaxLines)
 	case !(f.sub.MaxDuration > 0) || math.IsInf(f.sub.MaxDuration, 0):
 		return usagef(e, "transcribe", "--max-cue-seconds %g: must be a positive number of seconds", f.sub.MaxDuration)
-	case f.noLM && f.lm != "":
-		fmt.Fprintln(e.stderr, "hark transcribe: --lm and --no-lm contradict each other")
-		return errUsage
+	case f.check() != nil:
+		return usagef(e, "transcribe", "%v", f.check())
 	}
 	stdin := 0
 	for _, p := range files {

@@ -215,7 +215,8 @@ func TestTranscribeErrors(t *testing.T) {
 		{[]string{"--hotword", "nocolon", fixtureWAV}, 2, "hotword"},
 		{[]string{"-m", filepath.Join(dir, "none.hark"), fixtureWAV}, 1, "none.hark"},
 		{[]string{"-m", fixtureWAV, fixtureWAV}, 1, "not a Hark acoustic model"},
-		{[]string{"-m", model, "--greedy", "--nbest", "3", fixtureWAV}, 1, "n-best"},
+		{[]string{"-m", model, "--greedy", "--nbest", "3", fixtureWAV}, 2, "n-best"},
+		{[]string{"-m", model, "--greedy", "--hotword", "a:3", fixtureWAV}, 2, "cannot boost hot words"},
 		{[]string{"-m", model, "--greedy", "--lm", "../../decoder/lm/testdata/tiny3.arpa", fixtureWAV}, 1, "greedy decoding cannot use a language model"},
 		{[]string{"-m", model, "-o", bad, fixtureWAV}, 1, "not a directory"},
 	} {
