@@ -27,6 +27,10 @@
 #
 # Speed perturbation as the only on-the-fly augmentation (started 2026-11-27 on a fresh machine, resumes the same way):
 #   RUN=en-v9-speed training/train-default.sh --noise 0 --specaugment=false
+#
+# en-v5's recipe without on-the-fly augmentation for all 10 epochs (started 2026-11-27, resumes the same way;
+# ~/.cache/hark/chain-v10.sh then fine-tunes it without augmentation and scores it with training/score.sh):
+#   RUN=en-v10-noaug training/train-default.sh --augment=false
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
