@@ -30,7 +30,7 @@
 //     bounded memory, and gives silence, hum and steady noise no span at all, so the recogniser never sees them
 //     and cannot hallucinate text from them. TranscribeSegments runs a recogniser over a long recording
 //     segment by segment, reading it once.
-//   - Endpointing (Endpointer): sherpa-onnx's rules for when a live utterance is over.
+//   - Endpointing (Endpointer): sherpa-onnx-style rules for when a live utterance is over.
 //
 // File transcription needs no cgo; only microphone capture (package audio/mic) does.
 package hark

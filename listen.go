@@ -74,7 +74,7 @@ type Event struct {
 // ListenOptions configure Listen.
 type ListenOptions struct {
 	// Endpoint decides where utterances end. Without rules (the zero value) DefaultEndpointConfig() applies,
-	// sherpa-onnx's rules, since a live input needs some for any final to come out before it ends.
+	// since a live input needs some for any final to come out before it ends.
 	Endpoint EndpointConfig
 	// NoEndpoints makes the whole input one utterance, with a single final at its end (Endpoint must then have
 	// no rules).

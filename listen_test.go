@@ -368,3 +368,37 @@ func TestListenPauseShorterThanRule(t *testing.T) {
 		}
 	}
 }
+
+// Clicks in a pause (5 ms every 0.3 s: a crackling cable, a keyboard) do not hold the utterance open: the VAD's
+// veto needs 50 ms of speech in a row. Before, every click restarted the silence and the two sentences around a
+// 4 s pause came out as one utterance.
+func TestListenClicksInPause(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embedded model")
+	}
+	const dir = "../shared/data/cathy/train/"
+	a, _, errA := audio.Load(dir + "arctic_a0001_1592748574.mp3")
+	b, _, errB := audio.Load(dir + "arctic_a0002_1592748530.mp3")
+	if errA != nil || errB != nil {
+		t.Skip("shared data not here:", errA, errB)
+	}
+	r, err := Default(WithBeam(DefaultListenBeam))
+	if errors.Is(err, ErrNoDefaultModel) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	pause := make([]float32, 4*16000)
+	for i := 2400; i+80 <= len(pause); i += 4800 {
+		for k := range 80 {
+			pause[i+k] = 0.5 * float32(1-2*(k%2))
+		}
+	}
+	evs, err := listenAll(t, r, &chunkSource{x: concat(a, pause, b), steps: []int{1600}}, ListenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := finals(evs); len(fs) != 2 || fs[0].Rule != 1 {
+		t.Errorf("%d finals, want 2, the first by the pause rule:\n%s", len(fs), eventLog(fs))
+	}
+}

@@ -141,7 +141,8 @@ func WithHotWord(phrase string, boost float64) Option {
 	return func(s *settings) { s.hot = append(s.hot, decoder.HotWord{Phrase: phrase, Boost: boost}) }
 }
 
-// WithNBest asks for the n best whole-input transcripts in Result.Alternatives (n ≤ 1: none).
+// WithNBest asks for the n best whole-input transcripts in Result.Alternatives, and each segment's own n best in
+// Segment.Alternatives (n ≤ 1: none).
 func WithNBest(n int) Option { return func(s *settings) { s.nbest = n } }
 
 // WithThreads lets Transcribe recognise up to n speech segments of one input at once (default 1). Results do
@@ -152,7 +153,8 @@ func WithThreads(n int) Option { return func(s *settings) { s.threads = n } }
 // search, a little less accurate, and without language model, hot words or n-best lists.
 func WithGreedy() Option { return func(s *settings) { s.greedy = true } }
 
-// WithVAD sets how Transcribe cuts long inputs into speech segments (DefaultVADConfig).
+// WithVAD sets how Transcribe cuts long inputs into speech segments (DefaultVADConfig), and how a Stream (so
+// Listen and TranscribeStream) hears speech that the decoder has not spelled yet when it measures silence.
 func WithVAD(cfg VADConfig) Option { return func(s *settings) { s.vad = cfg } }
 
 // Load returns a Recognizer for the acoustic model file at path.

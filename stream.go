@@ -173,7 +173,8 @@ func (s *Stream) Elapsed() float64 {
 
 // TrailingSilence returns the seconds of silence at the end of the current utterance: what an Endpointer's
 // rules measure, in seconds rather than frames. It is the time since the end of the last partial word (all of
-// the utterance when there is no word yet) or since the last sound of speech, whichever is shorter: the decoder
+// the utterance when there is no word yet) or since the last sound of speech (50 ms or more of it, so that clicks
+// in a pause do not count), whichever is shorter: the decoder
 // spells a word's first letter 0.1–0.3 s after the word starts, and counting from its last letter alone ended
 // utterances just as a new sentence began, cutting its first word in two.
 func (s *Stream) TrailingSilence() float64 {
@@ -185,7 +186,7 @@ func (s *Stream) trailingSilence(p Result) float64 {
 	if len(p.Words) > 0 {
 		decoded = max(s.start+decoded-p.Words[len(p.Words)-1].End, 0)
 	}
-	return min(decoded, s.vad.Silence())
+	return min(decoded, s.vad.sustainedSilence())
 }
 
 // Final ends the current utterance: it runs the model over the audio still held for its lookahead, returns the

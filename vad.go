@@ -25,7 +25,8 @@ type VADConfig struct {
 	// Padding widens each span on both sides (never into its neighbours), so that soft word edges the
 	// detector missed still reach the recogniser.
 	Padding float64
-	// MaxSpeech splits longer speech at its quietest point in the last half, so that segments stay short
+	// MaxSpeech splits longer speech at its quietest point in the last half (it must be at least twice
+	// MinSilence), so that segments stay short
 	// enough for the recogniser and memory stays bounded. The default, 5 s, is short because the model
 	// recognises short stretches best: bench/long-audio.sh's pooled WER went from 58.42 % with 20 s to 56.32 %,
 	// the dev sets' utterances unchanged (hark eval --vad: 52.48 → 52.43 %).
@@ -148,14 +149,16 @@ type VAD struct {
 	frames    int // frames seen
 
 	// The span in progress, in frames: first and last speech frame, level history for modulation and splits.
-	inSpeech    bool
-	first, last int
-	hist        []frameStat // frames first… of the span in progress; at most maxSpeech of them
-	prevEnd     float64     // end of the last emitted span (seconds), so padding never overlaps
-	samples     int64       // samples seen
-	lastSpeech  int         // the last speech frame, −1 before the first
-	lastLevel   float64     // the last frame's level, for tests
-	noise       float64     // level of the noise floors (dB)
+	inSpeech      bool
+	first, last   int
+	hist          []frameStat // frames first… of the span in progress; at most maxSpeech of them
+	prevEnd       float64     // end of the last emitted span (seconds), so padding never overlaps
+	samples       int64       // samples seen
+	lastSpeech    int         // the last speech frame, −1 before the first
+	run           int         // speech frames in a row up to the last frame
+	lastSustained int         // the last frame of a run of sustainedFrames or more, −1 before the first
+	lastLevel     float64     // the last frame's level, for tests
+	noise         float64     // level of the noise floors (dB)
 }
 
 // NewVAD returns a VAD at the start of a stream.
@@ -188,7 +191,7 @@ func (v *VAD) Reset() {
 	v.stream.Reset()
 	v.blockMins = v.blockMins[:0]
 	v.blockLen, v.frames, v.samples = 0, 0, 0
-	v.inSpeech, v.lastSpeech = false, -1
+	v.inSpeech, v.lastSpeech, v.run, v.lastSustained = false, -1, 0, -1
 	v.hist = v.hist[:0]
 	v.prevEnd = 0
 }
@@ -197,6 +200,18 @@ func (v *VAD) Reset() {
 // MinSilence without one (the hangover). The stretch may still be dropped when it ends, as too short or too
 // steady to be speech.
 func (v *VAD) Speaking() bool { return v.inSpeech }
+
+// sustainedSilence is Silence counted from the last run of at least sustainedFrames speech frames, so that a
+// click or a crackle in a pause does not restart it.
+func (v *VAD) sustainedSilence() float64 {
+	if v.lastSustained < 0 {
+		return float64(v.frames) * vadHop
+	}
+	return float64(v.frames-1-v.lastSustained) * vadHop
+}
+
+// sustainedFrames is how many speech frames in a row (50 ms) count as sound of speech for sustainedSilence.
+const sustainedFrames = 5
 
 // Silence returns how long ago, in seconds, the last speech frame ended (the whole stream so far when there
 // was none), for endpointing a live stream without a decoder's help.
@@ -280,6 +295,11 @@ func (v *VAD) frame(logmel []float32, out []Span) []Span {
 	v.lastLevel = level
 	if active {
 		v.lastSpeech = t
+		if v.run++; v.run >= sustainedFrames {
+			v.lastSustained = t
+		}
+	} else {
+		v.run = 0
 	}
 	if active && !v.inSpeech {
 		v.inSpeech = true

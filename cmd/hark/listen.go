@@ -109,12 +109,8 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	case opts.Endpoint.Validate() != nil:
 		fmt.Fprintf(e.stderr, "hark listen: endpoint flags: %v\n", opts.Endpoint.Validate())
 		return errUsage
-	case f.beam < 1:
-		fmt.Fprintln(e.stderr, "hark listen: --beam must be at least 1")
-		return errUsage
-	case f.noLM && f.lm != "":
-		fmt.Fprintln(e.stderr, "hark listen: --lm and --no-lm contradict each other")
-		return errUsage
+	case f.check() != nil:
+		return usagef(e, "listen", "%v", f.check())
 	}
 	f.nbest, f.threads = 1, 1
 	// Open the device first: a missing device is the likelier mistake, and says so faster than a model load.
