@@ -26,19 +26,19 @@ type EndpointConfig struct {
 //  1. 2.4 s of trailing silence when nothing has been decoded (someone stopped before saying anything; sherpa-onnx
 //     lets it fire after text too, which overrode a pause rule set longer than 2.4 s);
 //  2. 1.2 s of trailing silence after text (the end of a sentence);
-//  3. 10 s of utterance and a short pause (0.3 s), so that a final comes out during non-stop speech;
-//  4. 15 s of utterance, whatever is being said.
+//  3. 20 s of utterance and a short pause (0.3 s), so that a final comes out during non-stop speech;
+//  4. 30 s of utterance, whatever is being said.
 //
 // sherpa-onnx's third rule ends the utterance at 20 s whatever is being said, which cut a word in two at almost
 // every such end in speech with sentence pauses under 1.2 s; waiting for a pause between words keeps them whole.
-// And the model recognises long stretches worse than short ones: on 37 minutes of read sentences with pauses of
-// 0.5–3 s (joined with sox from cathy's training recordings), streaming WER was 31.2 % with 20 s, 29.7 % with 10 s
-// (hark eval --stream). LongUtteranceRules makes rules 3 and 4 for another length.
+// A shorter length did not clearly help: on bench/long-audio.sh's held-out recordings streaming WER was 60.16 %
+// with 20 s and 60.99 % with 10 s (on joins of cathy training sentences, 31.2 % and 29.7 %). LongUtteranceRules
+// makes rules 3 and 4 for another length.
 func DefaultEndpointConfig() EndpointConfig {
 	return EndpointConfig{Rules: append([]EndpointRule{
 		{WithoutText: true, MinTrailingSilence: 2.4},
 		{MustContainText: true, MinTrailingSilence: 1.2},
-	}, LongUtteranceRules(10)...)}
+	}, LongUtteranceRules(20)...)}
 }
 
 // LongUtteranceRules returns the rules that end an utterance longer than seconds: at its next pause of 0.3 s, and

@@ -17,7 +17,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$root/../shared/data
-out=${HARK_CACHE:-$HOME/.cache/hark}/long-audio
+cache=$(realpath -m "${HARK_CACHE:-$HOME/.cache/hark}")
+out=$cache/long-audio
 hark=${HARK:-}
 if [ -z "$hark" ]; then
 	hark=$out/hark
@@ -32,20 +33,21 @@ trap 'rm -rf "$work"' EXIT
 # silence and writes NAME.wav and NAME.tsv.
 join() {
 	local name=$1 gap=$2 i=0 parts=() text="" path transcript
-	sox -n -r 16000 -c 1 -b 16 "$work/gap.wav" trim 0 "$gap"
+	# -D: no dither, so that the silence is digital zeros and the recordings are the same on every rebuild.
+	sox -D -n -r 16000 -c 1 -b 16 "$work/gap.wav" trim 0 "$gap"
 	while IFS=$'\t' read -r path _ transcript; do
-		sox "$path" -r 16000 -c 1 -b 16 "$work/$i.wav"
+		sox -D "$path" -r 16000 -c 1 -b 16 "$work/$i.wav"
 		parts+=("$work/$i.wav")
 		[ "$gap" != 0 ] && parts+=("$work/gap.wav")
 		text="$text $transcript"
 		i=$((i + 1))
 	done
-	sox "${parts[@]}" "$out/$name.wav"
+	sox -D "${parts[@]}" "$out/$name.wav"
 	printf '%s\t-\t%s\n' "$out/$name.wav" "${text# }" >"$out/$name.tsv"
 }
-data=${HARK_CACHE:-$HOME/.cache/hark}/data
+data=$cache/data
 "$root/training/prepare-data.sh" "$shared" "$data" >/dev/null
-if [ ! -f "$out/accented.tsv" ] || [ "$out/accented.tsv" -ot "$0" ]; then
+if [ ! -f "$out/pauses.tsv" ] || [ ! -f "$out/nopause.tsv" ] || [ ! -f "$out/accented.tsv" ] || [ "$out/accented.tsv" -ot "$0" ]; then
 	awk -F'\t' '!seen[$3]++' "$data/cathy-dev.tsv" | join pauses 0.8
 	awk -F'\t' 'seen[$3]++' "$data/cathy-dev.tsv" | join nopause 0
 	head -80 "$data/so-dev.tsv" | join accented 0
@@ -53,5 +55,9 @@ fi
 manifests=$out/pauses.tsv,$out/nopause.tsv,$out/accented.tsv
 for mode in --vad --stream; do
 	echo "hark eval $mode${*:+ $*}:"
-	"$hark" eval "$mode" -t 1 --manifest "$manifests" "$@" 2>&1 | grep -E '^(WER|pooled|/)' | sed 's/^/  /'
+	if ! "$hark" eval "$mode" -t 1 --manifest "$manifests" "$@" >"$work/eval.txt" 2>&1; then
+		cat "$work/eval.txt" >&2
+		exit 1
+	fi
+	grep -E '^(WER|pooled|/)' "$work/eval.txt" | sed 's/^/  /'
 done
