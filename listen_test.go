@@ -311,11 +311,10 @@ func TestListenPartials(t *testing.T) {
 	}
 }
 
-// A pause shorter than the pause rule (0.8 s against 1.2 s) between two real sentences must not end the
-// utterance: the decoder emits a word's first letter 0.1–0.3 s after the word starts, and counting from its last
-// letter alone fired just as the second sentence began, cutting "not" in two (a hark transcribe --stream audit:
-// "... it cetera n" | "it is pitcher case ...").
-func TestListenPauseShorterThanRule(t *testing.T) {
+// twoRealSentences returns two of the cathy speaker's sentences from ../shared/data (skipping the test where
+// that is absent, or in -short mode, since the tests using them run the embedded model).
+func twoRealSentences(t *testing.T) (a, b []float32) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("embedded model")
 	}
@@ -325,6 +324,15 @@ func TestListenPauseShorterThanRule(t *testing.T) {
 	if errA != nil || errB != nil {
 		t.Skip("shared data not here:", errA, errB)
 	}
+	return a, b
+}
+
+// A pause shorter than the pause rule (0.8 s against 1.2 s) between two real sentences must not end the
+// utterance: the decoder emits a word's first letter 0.1–0.3 s after the word starts, and counting from its last
+// letter alone fired just as the second sentence began, cutting "not" in two (a hark transcribe --stream audit:
+// "... it cetera n" | "it is pitcher case ...").
+func TestListenPauseShorterThanRule(t *testing.T) {
+	a, b := twoRealSentences(t)
 	for _, beam := range []int{DefaultListenBeam, DefaultBeam} { // hark listen's, transcribe --stream's
 		r, err := Default(WithBeam(beam))
 		if errors.Is(err, ErrNoDefaultModel) {
@@ -373,15 +381,7 @@ func TestListenPauseShorterThanRule(t *testing.T) {
 // veto needs 50 ms of speech in a row. Before, every click restarted the silence and the two sentences around a
 // 4 s pause came out as one utterance.
 func TestListenClicksInPause(t *testing.T) {
-	if testing.Short() {
-		t.Skip("embedded model")
-	}
-	const dir = "../shared/data/cathy/train/"
-	a, _, errA := audio.Load(dir + "arctic_a0001_1592748574.mp3")
-	b, _, errB := audio.Load(dir + "arctic_a0002_1592748530.mp3")
-	if errA != nil || errB != nil {
-		t.Skip("shared data not here:", errA, errB)
-	}
+	a, b := twoRealSentences(t)
 	r, err := Default(WithBeam(DefaultListenBeam))
 	if errors.Is(err, ErrNoDefaultModel) {
 		t.Skip(err)
