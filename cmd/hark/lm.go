@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +62,7 @@ func runLM(ctx context.Context, e *env, args []string) error {
 }
 
 func runLMBuild(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "lm build", "[-order N] [-prune 0,0,1] [-exclude MANIFEST,...] -o out.lm TEXT...")
+	fs := newFlagSet(e, "lm build", "[-order N] [-prune 0,0,1] [-exclude MANIFEST,...] -o out.lm TEXT... (- for standard input)")
 	order := fs.Int("order", 3, "n-gram `order` (1 to 6)")
 	prune := fs.String("prune", "", "per-order count `thresholds`, unigrams first, comma or space separated: n-grams seen this often or less are dropped (KenLM's --prune)")
 	maxNgrams := fs.Int("max-ngrams", 10_000_000, "memory bound while counting: at most this many distinct highest-order `n-grams` (20 bytes each) are held in memory; more are sorted into temporary files and merged")
@@ -94,7 +96,7 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	text, err := openLMText(fs.Args(), *raw || *keepCase)
+	text, err := openLMText(e.stdin, fs.Args(), *raw || *keepCase)
 	if err != nil {
 		return err
 	}
@@ -102,8 +104,12 @@ func runLMBuild(ctx context.Context, e *env, args []string) error {
 	m, st, err := lm.Build(ctx, text, lm.BuildOptions{Order: *order, Prune: thresholds, MaxNgrams: *maxNgrams, TempDir: *tmp,
 		KeepCase: *keepCase, Exclude: excluded})
 	if err != nil {
-		if st.Sentences == 0 && ctx.Err() == nil && !strings.Contains(err.Error(), fs.Arg(0)) {
-			err = fmt.Errorf("%s: %w", strings.Join(fs.Args(), ", "), err) // which files held nothing
+		if st.Sentences == 0 && ctx.Err() == nil && !strings.Contains(err.Error(), displayName(fs.Arg(0))) {
+			names := make([]string, fs.NArg())
+			for i, a := range fs.Args() {
+				names[i] = displayName(a)
+			}
+			err = fmt.Errorf("%s: %w", strings.Join(names, ", "), err) // which inputs held nothing
 		}
 		return err
 	}
@@ -214,7 +220,7 @@ func runLMMix(ctx context.Context, e *env, args []string) error {
 		models[i] = m
 	}
 	if *fit != "" {
-		text, err := openLMText(strings.Split(*fit, ","), *raw || *keepCase)
+		text, err := openLMText(e.stdin, strings.Split(*fit, ","), *raw || *keepCase)
 		if err != nil {
 			return err
 		}
@@ -272,12 +278,24 @@ func runLMPerplexity(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
+	stdin := e.stdin
+	if slices.Contains(strings.Split(*textFiles, ","), "-") && fs.NArg() > 1 {
+		// Every model reads the text again: standard input is read once and replayed.
+		b, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return fmt.Errorf("stdin: %w", err)
+		}
+		stdin = bytes.NewReader(b)
+	}
 	for _, path := range fs.Args() {
 		m, err := loadLM(ctx, path)
 		if err != nil {
 			return err
 		}
-		text, err := openLMText(strings.Split(*textFiles, ","), *raw || *keepCase)
+		if r, ok := stdin.(*bytes.Reader); ok {
+			r.Seek(0, io.SeekStart)
+		}
+		text, err := openLMText(stdin, strings.Split(*textFiles, ","), *raw || *keepCase)
 		if err != nil {
 			return err
 		}

@@ -422,3 +422,35 @@ func TestLMConvert(t *testing.T) {
 		t.Errorf("-fit with a useless model: %d, %s", code, stderr)
 	}
 }
+
+// "-" is standard input for lm build, lm ppl -text (replayed for every model) and lm mix -fit; only once.
+func TestLMStdin(t *testing.T) {
+	dir := t.TempDir()
+	text, err := os.ReadFile(tinyCorpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStdin, fromFile := filepath.Join(dir, "stdin.lm"), filepath.Join(dir, "file.lm")
+	if code, _, stderr := runHark(t, text, "lm", "build", "-o", fromStdin, "-"); code != 0 {
+		t.Fatalf("build from stdin: %d %s", code, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "lm", "build", "-o", fromFile, tinyCorpus); code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	a, _ := os.ReadFile(fromStdin)
+	b, _ := os.ReadFile(fromFile)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("the model built from stdin (%d bytes) differs from the one built from the file (%d bytes)", len(a), len(b))
+	}
+	code, stdout, stderr := runHark(t, text, "lm", "ppl", "-text", "-", fromStdin, fromFile)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != 0 || len(lines) != 2 || strings.SplitN(lines[0], ": ", 2)[1] != strings.SplitN(lines[1], ": ", 2)[1] {
+		t.Errorf("ppl -text - over two models = %d, %q, %q; want the same score twice", code, stdout, stderr)
+	}
+	if code, _, stderr := runHark(t, text, "lm", "build", "-o", filepath.Join(dir, "x.lm"), "-", "-"); code != 1 || !strings.Contains(stderr, "only once") {
+		t.Errorf("- twice = %d, %q", code, stderr)
+	}
+	if code, _, stderr := runHark(t, []byte("a\x00b\n"), "lm", "build", "-o", filepath.Join(dir, "x.lm"), "-"); code != 1 || !strings.Contains(stderr, "stdin: NUL byte") {
+		t.Errorf("binary stdin = %d, %q", code, stderr)
+	}
+}

@@ -25,9 +25,10 @@ type lmText struct {
 	examples []string // the first few distinct ones
 }
 
-// openLMText opens text files (gzip-compressed ones too) as lm.OpenFiles does, normalised unless raw.
-func openLMText(paths []string, raw bool) (*lmText, error) {
-	f, err := lm.OpenFiles(paths...)
+// openLMText opens text files (gzip-compressed ones too; "-" is stdin) as lm.OpenInputs does, normalised unless
+// raw.
+func openLMText(stdin io.Reader, paths []string, raw bool) (*lmText, error) {
+	f, err := lm.OpenInputs(stdin, paths...)
 	if err != nil {
 		return nil, err
 	}

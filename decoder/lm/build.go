@@ -121,16 +121,29 @@ type counted struct {
 // break between files, for Build. A file holding NUL bytes (audio, a model, anything but text) is an error that
 // names it, rather than a vocabulary of garbage.
 func OpenFiles(paths ...string) (io.ReadCloser, error) {
+	return OpenInputs(nil, paths...)
+}
+
+// OpenInputs is OpenFiles where the path "-" stands for stdin (read once, and not closed), when stdin is not nil.
+func OpenInputs(stdin io.Reader, paths ...string) (io.ReadCloser, error) {
+	dashes := 0
 	for _, p := range paths {
+		if p == "-" && stdin != nil {
+			if dashes++; dashes > 1 {
+				return nil, errors.New("lm: standard input (-) can be read only once")
+			}
+			continue
+		}
 		if _, err := os.Stat(p); err != nil {
 			return nil, err
 		}
 	}
-	return &multiFile{paths: paths}, nil
+	return &multiFile{paths: paths, stdin: stdin}, nil
 }
 
 type multiFile struct {
 	paths []string
+	stdin io.Reader
 	f     *os.File
 	r     io.Reader
 	sep   bool
@@ -155,17 +168,22 @@ func (m *multiFile) Read(p []byte) (int, error) {
 			if len(m.paths) == 0 {
 				return 0, io.EOF
 			}
-			f, err := os.Open(m.paths[0])
-			if err != nil {
-				return 0, err
+			var src io.Reader
+			if m.paths[0] == "-" && m.stdin != nil {
+				src, m.off = m.stdin, 0
+			} else {
+				f, err := os.Open(m.paths[0])
+				if err != nil {
+					return 0, err
+				}
+				src, m.f, m.off = f, f, 0
 			}
-			m.f, m.off = f, 0
-			br := bufio.NewReaderSize(f, 1<<16)
+			br := bufio.NewReaderSize(src, 1<<16)
 			m.r = br
 			if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 				zr, err := gzip.NewReader(br)
 				if err != nil {
-					return 0, fmt.Errorf("%s: %w", m.paths[0], err)
+					return 0, fmt.Errorf("%s: %w", m.name(), err)
 				}
 				m.r = zr
 			}
@@ -174,23 +192,33 @@ func (m *multiFile) Read(p []byte) (int, error) {
 		if i := bytes.IndexByte(p[:n], 0); i >= 0 {
 			// Sticky, so that a caller reading on cannot get the rest of the file as if nothing were wrong. The
 			// offset counts decompressed bytes for a .gz file.
-			m.err = fmt.Errorf("%s: NUL byte at offset %d: not a text file", m.paths[0], m.off+int64(i))
+			m.err = fmt.Errorf("%s: NUL byte at offset %d: not a text file", m.name(), m.off+int64(i))
 			return 0, m.err
 		}
 		m.off += int64(n)
 		if err == io.EOF {
-			m.f.Close()
+			if m.f != nil {
+				m.f.Close()
+			}
 			m.f, m.r = nil, nil
 			m.paths = m.paths[1:]
 			m.sep = true
 			err = nil
 		} else if err != nil {
-			err = fmt.Errorf("%s: %w", m.paths[0], err)
+			err = fmt.Errorf("%s: %w", m.name(), err)
 		}
 		if n > 0 || err != nil {
 			return n, err
 		}
 	}
+}
+
+// name is how errors name the current input.
+func (m *multiFile) name() string {
+	if m.paths[0] == "-" && m.stdin != nil {
+		return "stdin"
+	}
+	return m.paths[0]
 }
 
 func (m *multiFile) Close() error {
