@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -113,7 +114,16 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "listen", "%v", f.check())
 	}
 	f.nbest, f.threads = 1, 1
-	// Open the device first: a missing device is the likelier mistake, and says so faster than a model load.
+	// Files named on the command line are checked before the device opens: a typo there should not wait for a
+	// microphone (or be hidden by a missing one). The models themselves load after it, which takes longer.
+	for _, path := range []string{f.model, f.lm} {
+		if path != "" && path != "default" {
+			if _, err := os.Stat(path); err != nil {
+				return err
+			}
+		}
+	}
+	// Then the device: a missing device is the likelier mistake, and says so faster than a model load.
 	s, err := mic.Open(cfg)
 	if err != nil {
 		return err

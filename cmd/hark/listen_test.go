@@ -559,3 +559,14 @@ func TestListenPrinter(t *testing.T) {
 		}
 	}
 }
+
+// A model or LM file that is not there is reported before any device is opened (or found missing).
+func TestListenMissingFiles(t *testing.T) {
+	for _, flag := range []string{"-m", "--lm"} {
+		missing := filepath.Join(t.TempDir(), "missing.bin")
+		code, _, stderr := runHark(t, nil, "listen", flag, missing, "--device", "no such mic")
+		if code != 1 || !strings.Contains(stderr, missing) {
+			t.Errorf("listen %s missing = %d, %q; want the missing file named", flag, code, stderr)
+		}
+	}
+}
