@@ -217,3 +217,38 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// Festival files each voice under a language folder (english/kal_diphone, us/cmu_us_slt_arctic_hts): a voice is
+// installed when it is in any of them, and every voice of the default list names one that Debian packages.
+func TestAvailableFestivalVoices(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"english/kal_diphone", "us/cmu_us_slt_arctic_hts"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tools := Tools{Festival: "/bin/true", FestivalVoices: root}
+	voices := []Voice{
+		{Festival, "kal_diphone", "kal", 1},
+		{Festival, "cmu_us_slt_arctic_hts", "slt", 1},
+		{Festival, "ked_diphone", "ked", 1},
+	}
+	ok, missing := tools.Available(voices)
+	var names []string
+	for _, v := range ok {
+		names = append(names, v.Name)
+	}
+	if want := []string{"kal_diphone", "cmu_us_slt_arctic_hts"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("available %v, want %v", names, want)
+	}
+	if want := []string{"festival voice ked_diphone not installed"}; !reflect.DeepEqual(missing, want) {
+		t.Errorf("missing %q, want %q", missing, want)
+	}
+	// Debian's festival voice packages (festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts) hold these.
+	debian := map[string]bool{"kal_diphone": true, "ked_diphone": true, "cmu_us_slt_arctic_hts": true}
+	for _, v := range DefaultVoices() {
+		if v.Engine == Festival && !debian[v.Name] {
+			t.Errorf("default voice %v is in no Debian festival package", v)
+		}
+	}
+}

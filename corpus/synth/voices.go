@@ -56,7 +56,6 @@ func DefaultVoices() []Voice {
 		{Festival, "kal_diphone", "kal", 2},
 		{Festival, "ked_diphone", "ked", 3},
 		{Festival, "cmu_us_slt_arctic_hts", "slt", 2},
-		{Festival, "kdl_diphone", "kdl", 2},
 		{FreeTTS, "kevin16", "kal", 1},
 	}
 	w := 8.0 / float64(len(espeakAccents)*len(espeakVariants))
@@ -76,7 +75,7 @@ var DefaultTestSpeakers = []string{"rms", "ked", "espeak-m7", "espeak-f4", "espe
 // Tools are the programs the generator runs; a field left empty is looked up on PATH (FreeTTSJar: the Debian path).
 type Tools struct {
 	Espeak, Flite, Festival, Java, FreeTTSJar, Sox, FLAC string
-	FestivalVoices                                       string // folder of festival's English voices
+	FestivalVoices                                       string // festival's voice folder: one folder per language, a voice in each
 }
 
 func (t *Tools) fill() {
@@ -97,7 +96,7 @@ func (t *Tools) fill() {
 		t.FreeTTSJar = "/usr/share/java/freetts.jar"
 	}
 	if t.FestivalVoices == "" {
-		t.FestivalVoices = "/usr/share/festival/voices/english"
+		t.FestivalVoices = "/usr/share/festival/voices"
 	}
 }
 
@@ -129,7 +128,8 @@ func (t Tools) Available(voices []Voice) (ok []Voice, missing []string) {
 				note("festival not installed")
 				continue
 			}
-			if _, err := os.Stat(filepath.Join(t.FestivalVoices, v.Name)); err != nil {
+			// Festival files voices by language: the diphone voices under english/, the HTS voice under us/.
+			if found, _ := filepath.Glob(filepath.Join(t.FestivalVoices, "*", v.Name)); len(found) == 0 {
 				note("festival voice " + v.Name + " not installed")
 				continue
 			}
