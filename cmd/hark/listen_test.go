@@ -387,8 +387,11 @@ func TestListenMic(t *testing.T) {
 			if len(got) != tt.finals {
 				t.Fatalf("%d finals %q, want %d:\n%s", len(got), got, tt.finals, stdout)
 			}
-			if last := evs[len(evs)-1]; last.Type != "stats" || last.Dropped != 0 {
-				t.Errorf("last event %+v, want stats without drops", last)
+			// Drops are not checked: the ring keeps the oldest audio, so with a 10-minute buffer a drop can only
+			// lose the plugin's repeats after the audio the run needs, and a loaded machine (the model loads
+			// after the device opens) lets the plugin run that far ahead. Lost audio would show in the finals.
+			if last := evs[len(evs)-1]; last.Type != "stats" {
+				t.Errorf("last event %+v, want stats", last)
 			}
 			for i, want := range tt.want {
 				if e := metrics.AlignWords(want, got[i]).Counts.Errors(); e > tt.wordErrors[i] {

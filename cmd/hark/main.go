@@ -83,16 +83,37 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// The first Ctrl-C asks the command to stop tidily; from then on the signals kill as usual, so that a
+		// The first signal asks the command to stop tidily; from then on the signals kill as usual, so that a
 		// second Ctrl-C ends a command stuck on input that never comes.
-		<-ctx.Done()
-		stop()
+		sig := <-signals
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel(caughtSignal{sig})
 	}()
-	code := runMain(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
-	stop()
-	os.Exit(code)
+	code := runMain(ctx, &env{stdin: newInterruptibleReader(ctx, os.Stdin), stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	os.Exit(interruptedStatus(code, context.Cause(ctx)))
+}
+
+// caughtSignal is the cause of the context's cancellation when a signal stopped the command.
+type caughtSignal struct{ sig os.Signal }
+
+func (c caughtSignal) Error() string { return c.sig.String() + " signal received" }
+
+// interruptedStatus turns the status of a command stopped by a signal into 128 + the signal's number, as shells
+// report a command killed by it: commands return exitInterrupted (Ctrl-C's 130) whichever signal stopped them,
+// and a service manager stopping hark with SIGTERM expects 143.
+func interruptedStatus(code int, cause error) int {
+	var c caughtSignal
+	if code != exitInterrupted || !errors.As(cause, &c) {
+		return code
+	}
+	if s, ok := c.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return code
 }
 
 // runMain dispatches to a subcommand and turns its error into an exit status.

@@ -68,7 +68,7 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 		st.Wall.Round(1e9), st.AudioHoursPerCPUHour())
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(e.stderr, "hark synth: interrupted; run the same command again to resume")
-		return exitError{130}
+		return exitError{exitInterrupted}
 	}
 	return err
 }

@@ -355,7 +355,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	switch {
 	case errors.Is(err, context.Canceled) && res.Reason == "interrupted":
 		fmt.Fprintf(e.stderr, "interrupted at step %d: checkpoint written; continue with the same command and --resume\n", res.State.Step)
-		return exitError{code: 130}
+		return exitError{code: exitInterrupted}
 	case err != nil:
 		return err
 	}
