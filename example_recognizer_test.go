@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 
 	"github.com/harkspeech/hark"
 	"github.com/harkspeech/hark/acoustic"
@@ -19,7 +20,7 @@ func ExampleDefault() {
 	if err != nil {
 		log.Fatal(err) // hark.ErrNoDefaultModel in a build without models/files/en.hark
 	}
-	res, err := r.TranscribeFile(context.Background(), "testdata/sample.wav")
+	res, err := r.TranscribeFile(context.Background(), "testdata/native.wav")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -27,6 +28,11 @@ func ExampleDefault() {
 	if err := hark.WriteResult(os.Stdout, hark.FormatSRT, res); err != nil {
 		log.Fatal(err)
 	}
+	// Output:
+	// it was not exactly a deportation
+	// 1
+	// 00:00:00,000 --> 00:00:02,210
+	// it was not exactly a deportation
 }
 
 // Load a model file, with a language model, a hot word and the three best transcripts.
@@ -80,9 +86,56 @@ func ExampleRecognizer_Transcribe() {
 	// Output: 5.0 s, text "", 0 segments
 }
 
-// Live audio goes to a Stream in chunks as it arrives; an Endpointer says when an utterance is over.
+// Live audio goes to a Listener in chunks as it arrives (a websocket's messages, say); it says when each
+// utterance is over, with the endpoint rules, and what was said in it.
+func ExampleRecognizer_NewListener() {
+	r, err := hark.Default(hark.WithBeam(hark.DefaultListenBeam))
+	if err != nil {
+		log.Fatal(err)
+	}
+	english, _, err := audio.Load("testdata/english.mp3")
+	if err != nil {
+		log.Fatal(err)
+	}
+	native, _, err := audio.Load("testdata/native.wav")
+	if err != nil {
+		log.Fatal(err)
+	}
+	pause := make([]float32, 2*audio.SampleRate)
+	talk := slices.Concat(english, pause, native, pause)
+
+	l, err := r.NewListener(hark.ListenOptions{}, func(ev hark.Event) error {
+		if ev.Type == hark.EventFinal {
+			fmt.Printf("%q (endpoint rule %d)\n", ev.Result.Text, ev.Rule)
+		}
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for len(talk) > 0 {
+		n := min(len(talk), audio.SampleRate/10) // 100 ms at a time, as a microphone gives it
+		if err := l.Accept(talk[:n]); err != nil {
+			log.Fatal(err)
+		}
+		talk = talk[n:]
+	}
+	if err := l.Close(); err != nil { // ends the last utterance, if the rules have not
+		log.Fatal(err)
+	}
+	// The second utterance starts where the first endpoint fired, inside the pause: the model hears other
+	// leading silence than in the file alone, and its first word differs from ExampleRecognizer_NewStream's.
+
+	// Output:
+	// "but it will be exciting" (endpoint rule 1)
+	// "he was not exactly deportation" (endpoint rule 1)
+}
+
+// A Stream is the lower level under a Listener: Accept audio, read Partial whenever you like, and call Final
+// where you decide the utterance ends (to cut on pauses, use a Listener, which checks after every frame of the
+// model rather than once per chunk you happen to pass).
 func ExampleRecognizer_NewStream() {
-	r, err := hark.LoadModel(untrainedModel())
+	r, err := hark.Default()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,25 +143,15 @@ func ExampleRecognizer_NewStream() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ep, err := hark.NewEndpointer(hark.DefaultEndpointConfig(), r.FrameDuration())
+	native, _, err := audio.Load("testdata/native.wav")
 	if err != nil {
 		log.Fatal(err)
 	}
-	chunk := make([]float32, audio.SampleRate/10) // 100 ms of silence at a time, as a microphone would give
-	for range 50 {
-		if err := s.Accept(chunk); err != nil {
+	for i := 0; i < len(native); i += audio.SampleRate / 10 {
+		if err := s.Accept(native[i:min(i+audio.SampleRate/10, len(native))]); err != nil {
 			log.Fatal(err)
 		}
-		frames := int(s.Elapsed() / r.FrameDuration())
-		silent := int(s.TrailingSilence() / r.FrameDuration())
-		if rule, ok := ep.Detect(frames, s.Partial() != "", silent); ok {
-			final := s.Final()
-			fmt.Printf("endpoint (rule %d) after %.1f s: %q\n", rule+1, final.Duration, final.Text)
-		}
 	}
-	// TrailingSilence is what the decoder and a voice-activity detector agree on; the detector's 25 ms window
-	// makes the first utterance's 2.4 s complete at the next chunk.
-
-	// Output: endpoint (rule 1) after 2.5 s: ""
-	// endpoint (rule 1) after 2.4 s: ""
+	fmt.Println(s.Final().Text)
+	// Output: it was not exactly a deportation
 }

@@ -97,29 +97,10 @@ type ListenOptions struct {
 // wrapped, when it failed; an error from emit stops Listen and is returned as is, and so does a *SampleError
 // when src gives samples far outside [-1, 1] (16-bit PCM values as floats, say). A nil emit discards the events.
 func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOptions, emit func(Event) error) error {
-	ep := opts.Endpoint
-	switch {
-	case opts.NoEndpoints && len(ep.Rules) > 0:
-		return fmt.Errorf("hark: listen: NoEndpoints with %d endpoint rules: set one or the other", len(ep.Rules))
-	case !opts.NoEndpoints && len(ep.Rules) == 0:
-		ep = DefaultEndpointConfig()
-	}
-	end, err := NewEndpointer(ep, r.frame)
+	l, err := r.newListener(opts, emit)
 	if err != nil {
 		return err
 	}
-	if opts.MaxSamples < 0 {
-		return fmt.Errorf("hark: listen: MaxSamples %d is negative", opts.MaxSamples)
-	}
-	if emit == nil {
-		emit = func(Event) error { return nil }
-	}
-	s, err := r.NewStream()
-	if err != nil {
-		return err
-	}
-	l := &listener{r: r, s: s, end: end, emit: emit,
-		step: max(1, int(math.Round(r.frame*float64(r.model.Features.SampleRate))))}
 	buf := make([]float32, audioChunk)
 	var total int64
 	for {
@@ -157,10 +138,95 @@ func (r *Recognizer) Listen(ctx context.Context, src AudioSource, opts ListenOpt
 	}
 }
 
+// A Listener is Listen for audio that is pushed rather than read: a websocket's messages, an audio callback.
+// Accept the samples as they come; the Listener emits the same events Listen would for the same audio, however
+// it is cut into Accept calls (endpoints and partials are checked after every output frame of the model, not
+// once per call). Close ends the last utterance. Vosk's AcceptWaveform / PartialResult / FinalResult map onto
+// Accept and the partial and final events.
+//
+// A Listener is not safe for concurrent use.
+type Listener struct {
+	l      *listener
+	closed bool
+}
+
+// NewListener starts a Listener. opts and emit are as for Listen, except that MaxSamples is ignored (the caller
+// decides how much to Accept). A nil emit discards the events.
+func (r *Recognizer) NewListener(opts ListenOptions, emit func(Event) error) (*Listener, error) {
+	l, err := r.newListener(ListenOptions{Endpoint: opts.Endpoint, NoEndpoints: opts.NoEndpoints}, emit)
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{l: l}, nil
+}
+
+// Accept recognises the next samples of the input (16 kHz mono, in [-1, 1]) and emits the events they cause.
+// It returns a *SampleError, taking none of the samples, when they are far outside [-1, 1], and emit's error as
+// is; after an error from emit, every call returns it.
+func (ls *Listener) Accept(samples []float32) error {
+	if ls.closed {
+		return errListenerClosed
+	}
+	return ls.l.accept(samples)
+}
+
+// AcceptPCM16 is Accept for 16-bit little-endian PCM bytes (what a websocket client or a WAV body sends).
+// A trailing odd byte is kept for the next call, so messages may split samples anywhere.
+func (ls *Listener) AcceptPCM16(data []byte) error {
+	if ls.closed {
+		return errListenerClosed
+	}
+	samples, rest := pcm16Samples(ls.l.pcmOdd, data)
+	if err := ls.l.accept(samples); err != nil {
+		return err
+	}
+	ls.l.pcmOdd = rest
+	return nil
+}
+
+// Close ends the input: the last utterance is finished (its final emitted, if it had text). It returns emit's
+// error, if any. Later calls to Accept fail; Close again does nothing.
+func (ls *Listener) Close() error {
+	if ls.closed {
+		return nil
+	}
+	ls.closed = true
+	return ls.l.finish(nil)
+}
+
+var errListenerClosed = errors.New("hark: listener: Accept after Close")
+
 // audioChunk is how many samples Listen reads at most at once: 100 ms, so that partials come often.
 const audioChunk = 1600
 
-// listener is Listen's state for one input.
+// newListener checks opts and starts a listener.
+func (r *Recognizer) newListener(opts ListenOptions, emit func(Event) error) (*listener, error) {
+	ep := opts.Endpoint
+	switch {
+	case opts.NoEndpoints && len(ep.Rules) > 0:
+		return nil, fmt.Errorf("hark: listen: NoEndpoints with %d endpoint rules: set one or the other", len(ep.Rules))
+	case !opts.NoEndpoints && len(ep.Rules) == 0:
+		ep = DefaultEndpointConfig()
+	}
+	end, err := NewEndpointer(ep, r.frame)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxSamples < 0 {
+		return nil, fmt.Errorf("hark: listen: MaxSamples %d is negative", opts.MaxSamples)
+	}
+	if emit == nil {
+		emit = func(Event) error { return nil }
+	}
+	s, err := r.NewStream()
+	if err != nil {
+		return nil, err
+	}
+	return &listener{r: r, s: s, end: end, emit: emit,
+		step: max(1, int(math.Round(r.frame*float64(r.model.Features.SampleRate))))}, nil
+}
+
+// listener is the state of Listen and of a Listener for one input.
 type listener struct {
 	r       *Recognizer
 	s       *Stream
@@ -172,6 +238,7 @@ type listener struct {
 	partial string // the last partial text emitted in this utterance
 	spoke   bool   // a partial with text was emitted in this utterance
 	emitErr error  // emit failed: stop at once, no more events
+	pcmOdd  []byte // AcceptPCM16: the odd byte of the last call, the first half of a sample
 }
 
 // accept feeds x to the stream; at every step boundary it checks for an endpoint and emits a partial if the

@@ -2,9 +2,11 @@ package hark
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -162,6 +164,72 @@ func TestListenUtterances(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A Listener, pushed the audio in pieces of any size, emits exactly Listen's events; so does AcceptPCM16 with
+// messages that split samples. Checking an Endpointer between a Stream's Accept calls would cut where the calls
+// fall instead.
+func TestListenerMatchesListen(t *testing.T) {
+	x := twoSentences(t)
+	r := mustRecognizer(t, pausingModel(t))
+	opts := ListenOptions{Endpoint: DefaultEndpointConfig()}
+	want, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(finals(want)) != 2 {
+		t.Fatalf("Listen gave %d finals, want 2", len(finals(want)))
+	}
+	pcm := make([]byte, 2*len(x))
+	quantised := make([]float32, len(x))
+	for i, v := range x {
+		q := int16(math.Round(float64(v) * 32767))
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(q))
+		quantised[i] = float32(q) / 32768
+	}
+	wantPCM, err := listenAll(t, r, &chunkSource{x: quantised, steps: []int{1600}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []int{1, 999, 4800, len(x)} {
+		var got []Event
+		l, err := r.NewListener(opts, func(ev Event) error { got = append(got, ev); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(x); i += step {
+			if err := l.Accept(x[i:min(i+step, len(x))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := eventLog(got), eventLog(want); g != w {
+			t.Errorf("Accept in pieces of %d samples: events\n%s\nwant\n%s", step, g, w)
+		}
+		if err := l.Accept(x[:10]); err == nil || l.Close() != nil {
+			t.Errorf("after Close: Accept gave %v, want an error; a second Close must do nothing", err)
+		}
+
+		got = nil
+		l, err = r.NewListener(opts, func(ev Event) error { got = append(got, ev); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytesStep := 2*step + 1
+		for i := 0; i < len(pcm); i += bytesStep {
+			if err := l.AcceptPCM16(pcm[i:min(i+bytesStep, len(pcm))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := eventLog(got), eventLog(wantPCM); g != w {
+			t.Errorf("AcceptPCM16 in messages of %d bytes: events\n%s\nwant\n%s", bytesStep, g, w)
+		}
 	}
 }
 

@@ -15,9 +15,11 @@ import (
 )
 
 // A Stream recognises live audio as it arrives, in the manner of Vosk's recognizer: Accept the samples as they
-// come, read Partial for the text so far (it may still change), and call Final when the utterance is over (an
-// Endpointer, or the end of the input, says when). After Final the Stream starts a new utterance, so one Stream
-// serves a whole session; times in results count from the Stream's first sample.
+// come, read Partial for the text so far (it may still change), and call Final when the utterance is over.
+// After Final the Stream starts a new utterance, so one Stream serves a whole session; times in results count
+// from the Stream's first sample. To end utterances at pauses, use a Listener (NewListener): it checks the
+// endpoint rules after every output frame of the model, where an Endpointer consulted between Accept calls
+// would cut wherever the calls happen to fall, and the text would change with the chunk sizes.
 //
 // Audio flows through the streaming feature extractor, the acoustic model's streaming forward (its recurrent
 // state carried, its lookahead buffered) and the incremental beam search, so Final gives, for the same samples,
@@ -35,6 +37,9 @@ type Stream struct {
 	vad   *VAD                  // hears speech the decoder has not spelled yet (TrailingSilence)
 	start float64               // the current utterance's start, seconds from the Stream's first sample
 	err   error                 // sticky: the first error of the utterance
+	// pcmOdd is AcceptPCM16's odd byte from the last call: the first half of a sample. It belongs to the
+	// byte stream, not to an utterance, so Final keeps it.
+	pcmOdd []byte
 }
 
 // NewStream starts a streaming recognition. It decodes with the Recognizer's settings, beam width included:
@@ -104,17 +109,33 @@ func (s *Stream) Accept(samples []float32) error {
 }
 
 // AcceptPCM16 is Accept for raw audio bytes as Vosk's AcceptWaveform takes them: signed 16-bit little-endian
-// mono PCM at 16 kHz (what `arecord -f S16_LE -r 16000 -c 1` and most telephony gateways deliver). data must
-// hold whole samples.
+// mono PCM at 16 kHz (what `arecord -f S16_LE -r 16000 -c 1` and most telephony gateways deliver). A trailing
+// odd byte is kept for the next call, so that messages may split a sample anywhere.
 func (s *Stream) AcceptPCM16(data []byte) error {
-	if len(data)%2 != 0 {
-		return fmt.Errorf("hark: stream: %d bytes of 16-bit PCM: not a whole number of samples", len(data))
+	samples, rest := pcm16Samples(s.pcmOdd, data)
+	if err := s.Accept(samples); err != nil {
+		return err
 	}
-	samples := make([]float32, len(data)/2)
+	s.pcmOdd = rest
+	return nil
+}
+
+// pcm16Samples decodes 16-bit little-endian PCM: odd (zero or one byte left over from the previous call) and
+// then data. It returns the samples and the byte left over now, if any.
+func pcm16Samples(odd, data []byte) (samples []float32, rest []byte) {
+	if len(odd) == 1 && len(data) > 0 {
+		data = append([]byte{odd[0]}, data...)
+	} else if len(odd) == 1 {
+		return nil, odd
+	}
+	samples = make([]float32, len(data)/2)
 	for i := range samples {
 		samples[i] = float32(int16(binary.LittleEndian.Uint16(data[2*i:]))) / 32768
 	}
-	return s.Accept(samples)
+	if len(data)%2 == 1 {
+		rest = []byte{data[len(data)-1]}
+	}
+	return samples, rest
 }
 
 // forward runs feature frames through the model and the decoder.
