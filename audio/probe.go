@@ -39,7 +39,7 @@ func ProbeHeader(path string) (Info, error) {
 }
 
 func probe(r io.Reader, name string, verify bool) (Info, error) {
-	br := bufio.NewReaderSize(r, readBufSize)
+	br := bufio.NewReaderSize(progressReader{r: r}, readBufSize)
 	format, err := sniff(br, name)
 	if err != nil {
 		return Info{}, err

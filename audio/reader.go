@@ -40,7 +40,7 @@ type Reader struct {
 // Open sniffs the format of r from its first bytes and returns a Reader for it. The name is only used in error
 // messages. Open reads the headers, so a bad file fails here with a *FormatError.
 func Open(r io.Reader, name string) (*Reader, error) {
-	br := bufio.NewReaderSize(r, readBufSize)
+	br := bufio.NewReaderSize(progressReader{r: r}, readBufSize)
 	format, err := sniff(br, name)
 	if err != nil {
 		return nil, err
@@ -188,3 +188,24 @@ func readAll(rd *Reader) ([]float32, Info, error) {
 		}
 	}
 }
+
+// progressReader ends a Read loop on a reader that keeps returning no data and no error: io.ReadFull would spin
+// on it for ever (bufio.Reader gives up only when it fills its own buffer, not on the large reads that pass it
+// by). It gives up as bufio does, after 100 empty reads in a row, with io.ErrNoProgress.
+type progressReader struct{ r io.Reader }
+
+func (p progressReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for i := 0; i < maxEmptyReads; i++ {
+		n, err := p.r.Read(b)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
+
+// maxEmptyReads is how many (0, nil) reads in a row progressReader tolerates, as bufio.Reader does.
+const maxEmptyReads = 100

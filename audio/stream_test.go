@@ -2,12 +2,15 @@ package audio
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 // toneWAV is an endless-looking WAV stream generated on the fly: a header with unknown sizes (as a streaming
@@ -157,3 +160,83 @@ func BenchmarkDecodeFLAC16k(b *testing.B)       { benchmarkFile(b, "flac_16k.fla
 func BenchmarkDecodeFLAC44kStereo(b *testing.B) { benchmarkFile(b, "flac_44k1_stereo.flac") }
 func BenchmarkDecodeMP316k(b *testing.B)        { benchmarkFile(b, "mp3_16k.mp3") }
 func BenchmarkDecodeMP344kStereo(b *testing.B)  { benchmarkFile(b, "mp3_44k1_stereo.mp3") }
+
+// stallingReader gives the bytes of a file, with a (0, nil) read before each real one, and then io.EOF, or
+// (0, nil) for ever: the first is legal and must decode as usual, the second must end in io.ErrNoProgress, not
+// a spin.
+type stallingReader struct {
+	data  []byte
+	eof   bool // io.EOF after the data; else (0, nil) for ever
+	stall bool // the next read is an empty one
+	reads int
+}
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	s.reads++
+	if len(s.data) == 0 && s.eof {
+		return 0, io.EOF
+	}
+	if s.stall || len(s.data) == 0 {
+		s.stall = false
+		return 0, nil
+	}
+	s.stall = true
+	n := copy(p, s.data[:min(len(s.data), 1000)])
+	s.data = s.data[n:]
+	return n, nil
+}
+
+func TestReaderGivesUpOnEmptyReads(t *testing.T) {
+	want := make([]float32, SampleRate)
+	for i := range want {
+		want[i] = float32(0.5 * math.Sin(float64(i)*0.05))
+	}
+	for _, format := range []string{"wav", "truncated"} {
+		t.Run(format, func(t *testing.T) {
+			var b strings.Builder
+			if err := WriteWAV(&b, want, SampleRate); err != nil {
+				t.Fatal(err)
+			}
+			data := []byte(b.String())
+			// "wav" ends with EOF after the data, "truncated" stalls for ever in the middle of it.
+			stalling := &stallingReader{data: data, eof: true}
+			if format == "truncated" {
+				stalling = &stallingReader{data: data[:len(data)/2]}
+			}
+			src := stalling
+			done := make(chan error, 1)
+			var got []float32
+			go func() {
+				r, err := Open(src, "test.wav")
+				if err != nil {
+					done <- err
+					return
+				}
+				buf := make([]float32, 4096)
+				for {
+					n, err := r.Read(buf)
+					got = append(got, buf[:n]...)
+					if err != nil {
+						done <- err
+						return
+					}
+				}
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still reading after 20 s (%d reads of the source)", stalling.reads)
+			}
+			if format == "truncated" {
+				if !errors.Is(err, io.ErrNoProgress) {
+					t.Errorf("got %v, want io.ErrNoProgress", err)
+				}
+				return
+			}
+			if err != io.EOF || len(got) != len(want) {
+				t.Errorf("read %d samples, err %v; want %d and io.EOF", len(got), err, len(want))
+			}
+		})
+	}
+}
