@@ -2,12 +2,14 @@ package audio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -71,6 +73,9 @@ func TestDecodeGood(t *testing.T) {
 		{"pcm_f32_16k.wav", "wav", "pcm_f32le", 16000, 1, 32, 0.3, 4800, 1e-6, 120},
 		{"pcm_f64_16k.wav", "wav", "pcm_f64le", 16000, 1, 64, 0.3, 4800, 1e-6, 120},
 		{"stereo_s16_16k.wav", "wav", "pcm_s16le", 16000, 2, 16, 0.3, 4800, 1e-4, 80},
+		// G.711 keeps about 13 bits near zero and 7 at full scale: 30 dB and more.
+		{"mulaw_16k.wav", "wav", "pcm_mulaw", 16000, 1, 8, 0.3, 4800, 0.02, 30},
+		{"alaw_16k.wav", "wav", "pcm_alaw", 16000, 1, 8, 0.3, 4800, 0.02, 30},
 		{"odd_chunks_16k.wav", "wav", "pcm_s16le", 16000, 1, 16, 0.3, 4800, 1e-4, 80},
 		{"unknown_size.wav", "wav", "pcm_s16le", 16000, 1, 16, 0.3, 4800, 1e-4, 80},
 		{"extensible_f32_16k.wav", "wav", "pcm_f32le", 16000, 1, 32, 0.3, 4800, 1e-6, 120},
@@ -86,6 +91,7 @@ func TestDecodeGood(t *testing.T) {
 		// misalignment of the 1250 Hz tone alone costs more than 20 dB.
 		{"mp3_16k.mp3", "mp3", "mp3", 16000, 1, 16, 1, 16000, 1e-3, 60},
 		{"mp3_16k_id3.mp3", "mp3", "mp3", 16000, 1, 16, 1, 16000, 1e-3, 60},
+		{"mp3_16k_crc.mp3", "mp3", "mp3", 16000, 1, 16, 1, 16000, 1e-3, 60},
 		{"mp3_44k1_stereo.mp3", "mp3", "mp3", 44100, 2, 16, 1, 44100, 1e-3, 60},
 	}
 	for _, tt := range tests {
@@ -164,6 +170,7 @@ func TestDecodeBad(t *testing.T) {
 		{"not_riff.bin", "not a WAV, FLAC or MP3 file (starts with 3c 68 74 6d", 0},
 		{"empty.bin", "empty file", 0},
 		{"flac_truncated.flac", "truncated FLAC", -1},
+		{"flac_s32.flac", "32-bit FLAC is not supported", 0},
 		{"mp3_truncated.mp3", "truncated MP3 frame at byte", -1},
 		{"mp3_8k_mpeg25.mp3", "MPEG-2.5 audio (8000 Hz) is not supported", 0},
 	}
@@ -451,6 +458,118 @@ func TestReadErrorIsNotAFormatError(t *testing.T) {
 			if !errors.Is(err, errDisk) || errors.As(err, &fe) || strings.Count(err.Error(), "in.x") != 1 {
 				t.Errorf("%s cut at %d: %v (FormatError %v); want the read error, naming in.x once", file, cut, err, errors.As(err, &fe))
 			}
+		}
+	}
+}
+
+// rawWAV builds a mono 16 kHz WAV with the given header sizes and data bytes (tag 1: 16-bit PCM, 3: 32-bit
+// float).
+func rawWAV(riffSize, dataSize uint32, tag uint16, data []byte) []byte {
+	bits := uint16(16)
+	if tag == 3 {
+		bits = 32
+	}
+	b := []byte("RIFF")
+	b = binary.LittleEndian.AppendUint32(b, riffSize)
+	b = append(b, "WAVEfmt "...)
+	b = binary.LittleEndian.AppendUint32(b, 16)
+	b = binary.LittleEndian.AppendUint16(b, tag)
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 16000)
+	b = binary.LittleEndian.AppendUint32(b, 16000*uint32(bits/8))
+	b = binary.LittleEndian.AppendUint16(b, bits/8)
+	b = binary.LittleEndian.AppendUint16(b, bits)
+	b = append(b, "data"...)
+	b = binary.LittleEndian.AppendUint32(b, dataSize)
+	return append(b, data...)
+}
+
+// Writers that cannot seek back (sox or arecord to a pipe, or a header zeroed until the end) leave placeholder
+// sizes: the data runs to the end of the input, with no "truncated" error.
+func TestWAVPlaceholderSizes(t *testing.T) {
+	pcm := make([]byte, 2*1600)
+	for i := range 1600 {
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(int16(8000*math.Sin(float64(i)/5))))
+	}
+	n := uint32(len(pcm))
+	tests := []struct {
+		name               string
+		riffSize, dataSize uint32
+		samples            int
+	}{
+		{"sizes filled in", 36 + n, n, 1600},
+		{"sox to a pipe", 0x7FFFF024, 0x7FFFF000, 1600},
+		{"0x7FFFFFFF", 0x7FFFFFFF, 0x7FFFFFFF, 1600},
+		{"0xFFFFFFFF", 0xFFFFFFFF, 0xFFFFFFFF, 1600},
+		{"both zero", 0, 0, 1600},
+		{"an empty file with junk after it", 36, 0, 0}, // RIFF size says the file ends after the header
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Open(bytes.NewReader(rawWAV(tt.riffSize, tt.dataSize, 1, pcm)), "x.wav")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(asByteReader{r})
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if len(got)/4 != tt.samples {
+				t.Errorf("%d samples, want %d", len(got)/4, tt.samples)
+			}
+		})
+	}
+}
+
+// A float WAV's NaN and ±Inf are silence, not full-scale clicks.
+func TestWAVFloatNonFinite(t *testing.T) {
+	vals := []float32{0.5, float32(math.Inf(1)), -0.25, float32(math.NaN()), float32(math.Inf(-1)), 4, -4}
+	want := []float32{0.5, 0, -0.25, 0, 0, 1, -1}
+	data := make([]byte, 0, 4*len(vals))
+	for _, v := range vals {
+		data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+	}
+	r, err := Open(bytes.NewReader(rawWAV(36+uint32(len(data)), uint32(len(data)), 3, data)), "f.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float32, 16)
+	k, _ := r.Read(got)
+	if !slices.Equal(got[:k], want) {
+		t.Errorf("decoded %v, want %v", got[:k], want)
+	}
+}
+
+// asByteReader reads a Reader's samples as 4 bytes each, to count them with io.ReadAll.
+type asByteReader struct{ r *Reader }
+
+func (a asByteReader) Read(p []byte) (int, error) {
+	buf := make([]float32, len(p)/4)
+	n, err := a.r.Read(buf)
+	return 4 * n, err
+}
+
+// G.711's end points and zeros, from the ITU-T tables.
+func TestG711Expansion(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(byte) int16
+		in   byte
+		want int16
+	}{
+		{"mu 0x00", muLawSample, 0x00, -32124},
+		{"mu 0x80", muLawSample, 0x80, 32124},
+		{"mu 0x7F", muLawSample, 0x7F, 0},
+		{"mu 0xFF", muLawSample, 0xFF, 0},
+		{"mu 0xFE", muLawSample, 0xFE, 8},
+		{"A 0xAA", aLawSample, 0xAA, 32256},
+		{"A 0x2A", aLawSample, 0x2A, -32256},
+		{"A 0xD5", aLawSample, 0xD5, 8},
+		{"A 0x55", aLawSample, 0x55, -8},
+	}
+	for _, tt := range tests {
+		if got := tt.f(tt.in); got != tt.want {
+			t.Errorf("%s = %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }

@@ -66,7 +66,12 @@ func openFLAC(br *bufio.Reader, name string) (source, Info, error) {
 	if err := checkChannels(name, int64(si.NChannels)); err != nil {
 		return nil, Info{}, err
 	}
-	if si.BitsPerSample < 4 || si.BitsPerSample > 32 {
+	switch {
+	case si.BitsPerSample == 32:
+		// Allowed since FLAC 1.4 (flac 1.4 encodes 32-bit WAVs so); the FLAC decoder used here predates it
+		// and would call every frame corrupt.
+		return nil, Info{}, formatErr(name, nil, "32-bit FLAC is not supported (convert it to 24-bit: sox IN -b 24 OUT.flac)")
+	case si.BitsPerSample < 4 || si.BitsPerSample > 32:
 		return nil, Info{}, formatErr(name, nil, "unsupported FLAC sample size of %d bits", si.BitsPerSample)
 	}
 	s := &flacSource{name: name, stream: stream, in: in, rate: int(si.SampleRate), channels: int(si.NChannels),

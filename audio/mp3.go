@@ -253,16 +253,21 @@ func parseMP3Tag(frame []byte, h mp3Header) (t mp3Tag, ok bool) {
 	case h.version != 1:
 		side = 9
 	}
-	off := 4 + side
-	if h.crc {
-		off += 2
-	}
 	if len(frame) >= 36+26 && string(frame[36:40]) == "VBRI" {
 		t.frames = int64(binary.BigEndian.Uint32(frame[36+14:]))
 		return t, true
 	}
-	if len(frame) < off+8 || (string(frame[off:off+4]) != "Xing" && string(frame[off:off+4]) != "Info") {
-		return t, false
+	isTag := func(off int) bool {
+		return len(frame) >= off+8 && (string(frame[off:off+4]) == "Xing" || string(frame[off:off+4]) == "Info")
+	}
+	// LAME (with -p) and ffmpeg put the tag right after the side information even in a frame with a CRC, where
+	// the side information itself starts 2 bytes later; other writers may count the CRC. Try both.
+	off := 4 + side
+	if !isTag(off) {
+		if !h.crc || !isTag(off+2) {
+			return t, false
+		}
+		off += 2
 	}
 	flags := binary.BigEndian.Uint32(frame[off+4:])
 	p := off + 8

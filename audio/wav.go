@@ -24,6 +24,8 @@ import (
 const (
 	wavFormatPCM        = 0x0001
 	wavFormatFloat      = 0x0003
+	wavFormatALaw       = 0x0006
+	wavFormatMuLaw      = 0x0007
 	wavFormatExtensible = 0xFFFE
 
 	// maxFmtChunk bounds the "fmt " chunk we buffer; WAVE_FORMAT_EXTENSIBLE needs 40 bytes.
@@ -33,13 +35,16 @@ const (
 	// unknownSize is the data size that streaming writers (ffmpeg to a pipe, for example) put in the header
 	// when they cannot seek back to fill it in: read to the end of the input.
 	unknownSize = 0xFFFFFFFF
+	// soxUnknownSize is sox's placeholder data size when it writes a WAV to a pipe (its RIFF size is this + 36);
+	// others write 0x7FFFFFFF, or zeros in both sizes. All mean "read to the end".
+	soxUnknownSize = 0x7FFFF000
 )
 
 // The tail shared by the KSDATAFORMAT_SUBTYPE_PCM and _IEEE_FLOAT GUIDs; the first two bytes hold the format tag.
 var guidTail = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
 
 type wavFmt struct {
-	tag        int // wavFormatPCM or wavFormatFloat after resolving the extensible subformat
+	tag        int // wavFormatPCM, wavFormatFloat, wavFormatALaw or wavFormatMuLaw after resolving the extensible subformat
 	channels   int
 	rate       int
 	blockAlign int
@@ -96,8 +101,12 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 				return nil, Info{}, formatErr(name, nil, "data chunk before fmt chunk")
 			}
 			room := riffSize + 8 - pos
-			if riffSize == 0 || riffSize == unknownSize {
+			riffUnknown := riffSize == 0 || riffSize >= soxUnknownSize
+			if riffUnknown {
 				room = math.MaxInt64 // a streaming writer's placeholder, not a claim
+			}
+			if size == soxUnknownSize || size == 0x7FFFFFFF || (size == 0 && riffUnknown) {
+				size = unknownSize
 			}
 			return newWAVSource(br, name, f, size, room)
 		default:
@@ -147,12 +156,15 @@ func parseWAVFmt(b []byte, name string) (*wavFmt, error) {
 	switch {
 	case tag == wavFormatPCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32):
 	case tag == wavFormatFloat && (bits == 32 || bits == 64):
+	case (tag == wavFormatALaw || tag == wavFormatMuLaw) && bits == 8: // G.711 telephone audio
+	case tag == wavFormatALaw || tag == wavFormatMuLaw:
+		return nil, formatErr(name, nil, "%s WAV with %d-bit samples (want 8)", wavCodecName(tag), bits)
 	case tag == wavFormatPCM:
 		return nil, formatErr(name, nil, "unsupported PCM sample size of %d bits (want 8, 16, 24 or 32)", bits)
 	case tag == wavFormatFloat:
 		return nil, formatErr(name, nil, "unsupported float sample size of %d bits (want 32 or 64)", bits)
 	default:
-		return nil, formatErr(name, nil, "unsupported WAV codec 0x%04x (%s); want PCM or IEEE float", tag, wavCodecName(tag))
+		return nil, formatErr(name, nil, "unsupported WAV codec 0x%04x (%s); want PCM, IEEE float, A-law or mu-law", tag, wavCodecName(tag))
 	}
 	if want := int(channels) * bits / 8; blockAlign != want {
 		return nil, formatErr(name, nil, "block align %d does not match %d channels of %d bits (want %d)", blockAlign, channels, bits, want)
@@ -180,6 +192,10 @@ func (f *wavFmt) codec() string {
 	switch {
 	case f.tag == wavFormatFloat:
 		return fmt.Sprintf("pcm_f%dle", f.bits)
+	case f.tag == wavFormatALaw:
+		return "pcm_alaw"
+	case f.tag == wavFormatMuLaw:
+		return "pcm_mulaw"
 	case f.bits == 8:
 		return "pcm_u8"
 	}
@@ -193,7 +209,7 @@ type wavSource struct {
 	data     *countingReader // the data chunk, limited to its declared size unless unknown
 	declared int64           // data chunk size from the header; -1 when unknown
 	room     int64           // bytes the RIFF size leaves for the data chunk
-	raw      []byte          // float path: one block of raw bytes
+	raw      []byte          // float and G.711 paths: one block of raw bytes
 	pcm      *goAudioPCM     // integer path
 	done     bool
 }
@@ -229,8 +245,10 @@ func (s *wavSource) next(dst []float32) ([]float32, error) {
 	)
 	if s.pcm != nil {
 		dst, n, err = s.pcm.read(dst, frames)
-	} else {
+	} else if s.f.tag == wavFormatFloat {
 		dst, n, err = s.readFloat(dst, frames)
+	} else {
+		dst, n, err = s.readG711(dst, frames)
 	}
 	if err != nil && err != io.EOF {
 		s.done = true
@@ -255,7 +273,7 @@ func (s *wavSource) end() error {
 	return io.EOF
 }
 
-// readFloat decodes up to frames IEEE-float frames, averaging channels. NaN becomes 0 and values are clipped to
+// readFloat decodes up to frames IEEE-float frames, averaging channels. NaN and ±Inf become 0 and values are clipped to
 // [-1, 1], so that a damaged float file cannot poison the features downstream.
 func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error) {
 	need := frames * s.f.blockAlign
@@ -274,18 +292,83 @@ func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error)
 		var sum float64
 		if s.f.bits == 32 {
 			for c := 0; c < ch; c++ {
-				sum += float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+				sum += finite(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
 				b = b[4:]
 			}
 		} else {
 			for c := 0; c < ch; c++ {
-				sum += math.Float64frombits(binary.LittleEndian.Uint64(b))
+				sum += finite(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 				b = b[8:]
 			}
 		}
 		dst = append(dst, clip(sum*scale))
 	}
 	return dst, n, err
+}
+
+// readG711 decodes up to frames A-law or mu-law frames (one byte a sample), averaging channels.
+func (s *wavSource) readG711(dst []float32, frames int) ([]float32, int, error) {
+	need := frames * s.f.blockAlign
+	if cap(s.raw) < need {
+		s.raw = make([]byte, need)
+	}
+	m, err := io.ReadFull(s.data, s.raw[:need])
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	n := m / s.f.blockAlign
+	decode := muLawSample
+	if s.f.tag == wavFormatALaw {
+		decode = aLawSample
+	}
+	ch := s.f.channels
+	b := s.raw[:n*s.f.blockAlign]
+	for i := 0; i < n; i++ {
+		var sum float64
+		for c := 0; c < ch; c++ {
+			sum += float64(decode(b[c]))
+		}
+		b = b[ch:]
+		dst = append(dst, float32(sum/float64(ch)/32768))
+	}
+	return dst, n, err
+}
+
+// muLawSample expands a G.711 mu-law byte to a 16-bit linear value (ITU-T G.711; the range is ±32124).
+func muLawSample(u byte) int16 {
+	u = ^u
+	t := (int(u&0x0F)<<3 + 0x84) << (int(u&0x70) >> 4)
+	if u&0x80 != 0 {
+		return int16(0x84 - t)
+	}
+	return int16(t - 0x84)
+}
+
+// aLawSample expands a G.711 A-law byte to a 16-bit linear value (ITU-T G.711; the range is ±32256).
+func aLawSample(a byte) int16 {
+	a ^= 0x55
+	t := int(a&0x0F) << 4
+	switch seg := int(a&0x70) >> 4; seg {
+	case 0:
+		t += 8
+	case 1:
+		t += 0x108
+	default:
+		t = (t + 0x108) << (seg - 1)
+	}
+	if a&0x80 != 0 {
+		return int16(t)
+	}
+	return int16(-t)
+}
+
+// finite turns NaN and ±Inf, which no microphone records, into silence: clipped to full scale, an infinity
+// would be a click loud enough to change the words around it.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
 }
 
 func clip(v float64) float32 {

@@ -122,6 +122,9 @@ EOF
 flac --silent --force -o flac_16k.flac src_16k.tmp.wav
 flac --silent --force -o flac_44k1_stereo.flac src_44k1_stereo.tmp.wav
 head -c 14000 flac_16k.flac > flac_truncated.flac
+flac --silent --force -o flac_s32.flac pcm_s32_16k.wav  # 32-bit FLAC (flac 1.4 and later): refused clearly
+sox pcm_s16_16k.wav -e u-law mulaw_16k.wav  # G.711, encoded by sox: an independent coder
+sox pcm_s16_16k.wav -e a-law alaw_16k.wav
 
 # MP3: MPEG-2 at 16 kHz (mono, 64 kb/s, like speechocean762), MPEG-1 at 44.1 kHz (joint stereo, 128 kb/s),
 # one without the Xing/LAME tag (-t), one with an ID3v2 tag, one cut in the middle of a frame, and an
@@ -129,6 +132,7 @@ head -c 14000 flac_16k.flac > flac_truncated.flac
 lame --quiet -b 64 src_16k.tmp.wav mp3_16k.mp3
 lame --quiet -b 128 src_44k1_stereo.tmp.wav mp3_44k1_stereo.mp3
 lame --quiet -b 64 -t src_16k.tmp.wav mp3_16k_notag.mp3
+lame --quiet -b 64 -p src_16k.tmp.wav mp3_16k_crc.mp3  # CRC-protected frames; LAME still puts its tag at the no-CRC offset
 lame --quiet -b 64 --id3v2-only --tt "Hark fixture" --ta "hark" src_16k.tmp.wav mp3_16k_id3.mp3
 head -c 5000 mp3_16k.mp3 > mp3_truncated.mp3
 lame --quiet -b 32 src_8k.tmp.wav mp3_8k_mpeg25.mp3

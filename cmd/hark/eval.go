@@ -218,6 +218,8 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			mode = bySegments
 		case f.stream:
 			mode = streaming
+		default:
+			warnLongUtterances(e.stderr, utts)
 		}
 		if results, err = recognizeAll(ctx, rec, utts, f.threads, mode, d); err != nil {
 			return err
@@ -512,4 +514,24 @@ func namingFile(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// longUtterance is the length beyond which eval suggests --vad: the model was trained on utterances of seconds,
+// and whole-file recognition of an hour holds the hour's log-probabilities (about a gigabyte) and loses words.
+const longUtterance = 120.0
+
+// warnLongUtterances notes, once, that whole-file scoring of long recordings is not how hark transcribe reads
+// them.
+func warnLongUtterances(w io.Writer, utts []corpus.Utterance) {
+	n, longest := 0, 0.0
+	for _, u := range utts {
+		if u.Duration > longUtterance {
+			n++
+			longest = max(longest, u.Duration)
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "hark eval: note: %s longer than %s (the longest %s) recognised whole; --vad cuts them at pauses as hark transcribe does, in less memory\n",
+			plural(n, "utterance"), corpus.FormatDuration(longUtterance), corpus.FormatDuration(longest))
+	}
 }

@@ -434,3 +434,31 @@ func TestEvalLMDefault(t *testing.T) {
 		t.Errorf("--lm default: exit %d, decoder %q\n%s", code, s.Decoder, stderr)
 	}
 }
+
+// Utterances longer than two minutes are recognised whole, as asked, with a note that --vad is how transcribe
+// reads them; --vad and short utterances give no note. (The manifest's durations are what eval goes by.)
+func TestEvalNotesLongUtterances(t *testing.T) {
+	dir := t.TempDir()
+	model := tinyModelFile(t)
+	writeWAV(t, dir, "a.wav", make([]float32, 16000))
+	tests := []struct {
+		seconds string
+		flags   []string
+		note    bool
+	}{
+		{"130.0", nil, true},
+		{"130.0", []string{"--vad"}, false},
+		{"1.0", nil, false},
+	}
+	for _, tt := range tests {
+		manifest := writeFile(t, dir, "m.tsv", "a.wav\t"+tt.seconds+"\tHELLO\n")
+		args := append([]string{"eval", "-m", model, "--greedy", "--manifest", manifest}, tt.flags...)
+		code, _, stderr := runHark(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, %s", args, code, stderr)
+		}
+		if got := strings.Contains(stderr, "1 utterance longer than 2.0 min (the longest 2.2 min) recognised whole; --vad"); got != tt.note {
+			t.Errorf("%v: stderr %q; note wanted: %v", args, stderr, tt.note)
+		}
+	}
+}
