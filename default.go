@@ -48,7 +48,9 @@ func defaultFrom(fsys fs.FS, opts []Option) (*Recognizer, error) {
 	}
 	s := defaultSettings()
 	for _, o := range opts {
-		o(&s)
+		if o != nil { // a nil Option (an unset variable, a conditional option) changes nothing
+			o(&s)
+		}
 	}
 	if !s.lmSet && !s.greedy {
 		if s.lm, err = defaultLMFrom(fsys); err != nil && !errors.Is(err, ErrNoDefaultLM) {

@@ -49,7 +49,7 @@ const wholeBelow = 1.0
 
 // A Recognizer turns speech into text with one acoustic model and one decoder configuration. It is immutable
 // after Load and safe for concurrent use: Transcribe may run on many inputs at once, and each Stream keeps its
-// own state.
+// own state. Make one with Default, Load or LoadModel; the zero Recognizer is not usable.
 type Recognizer struct {
 	model   *acoustic.Model
 	ext     *features.Extractor
@@ -171,7 +171,9 @@ func Load(path string, opts ...Option) (*Recognizer, error) {
 func LoadModel(m *acoustic.Model, opts ...Option) (*Recognizer, error) {
 	s := defaultSettings()
 	for _, o := range opts {
-		o(&s)
+		if o != nil { // a nil Option (an unset variable, a conditional option) changes nothing
+			o(&s)
+		}
 	}
 	return newRecognizer(m, s)
 }
@@ -260,7 +262,11 @@ func (r *Recognizer) FrameDuration() float64 { return r.frame }
 // recognised whole.
 //
 // A damaged file gives what was recognised before the damage together with the *audio.FormatError; a
-// well-formed file with no samples gives ErrNoAudio.
+// well-formed file with no samples gives ErrNoAudio. A failing reader or the end of ctx gives the text so far
+// and the error, wrapped (errors.Is(err, context.Canceled) holds after a cancel); Result.Error then says so too.
+// Errors that are the input's fault — a *audio.FormatError (errors.As), ErrNoAudio (errors.Is) — are what an
+// HTTP service answers with a 4xx status. A Read that blocks is not interrupted by ctx: give a reader that
+// returns when the request ends (an http.Request's Body does).
 func (r *Recognizer) Transcribe(ctx context.Context, in io.Reader) (Result, error) {
 	return r.transcribe(ctx, in, "", nil)
 }
@@ -286,18 +292,25 @@ func (r *Recognizer) TranscribeReader(ctx context.Context, in io.Reader, name st
 func (r *Recognizer) transcribe(ctx context.Context, in io.Reader, name string, progress func(done, total float64)) (Result, error) {
 	opts := pipelineOptions{SegmentOptions: SegmentOptions{VAD: r.vad, Progress: progress}, workers: r.threads,
 		wholeBelow: wholeBelow}
-	return runSegments(ctx, in, name, r.recognizeSegment, opts)
+	res, err := runSegments(ctx, in, name, r.recognizeSegment, opts)
+	if err != nil && res.Error == "" && res.Duration > 0 {
+		res.Error = err.Error() // the reader failed or ctx ended: the text stops early, as for a damaged file
+	}
+	return res, err
 }
 
 // Recognize transcribes samples (16 kHz mono in [-1, 1], as audio.Decode gives them) as one utterance, without
 // voice activity detection: every sample reaches the model. Word times count from the first sample. Samples far
 // out of that scale (beyond ±16, such as 16-bit PCM values passed as floats) are refused with a *SampleError;
-// NaN and infinite samples are taken as silence.
+// NaN and infinite samples are taken as silence. No samples at all give ErrNoAudio.
 //
 // For the same audio, Recognize and a Stream's Final give the same text; Transcribe can differ a little on
 // inputs over a second, because it recognises the speech segments the voice-activity detector cuts out (each
 // with a little padding) rather than the whole input, so the model sees different edges.
 func (r *Recognizer) Recognize(ctx context.Context, samples []float32) (Result, error) {
+	if len(samples) == 0 {
+		return Result{}, ErrNoAudio // as for a file that holds no samples: an empty text would pass for silence
+	}
 	res := Result{Duration: float64(len(samples)) / float64(r.model.Features.SampleRate)}
 	if err := checkSamples(samples); err != nil {
 		return res, err

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"testing/iotest"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/audio"
@@ -464,6 +466,27 @@ func TestTranscribeDamagedInput(t *testing.T) {
 	cancel()
 	if _, err := r.Transcribe(ctx, bytes.NewReader(in)); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+	// A reader that fails part way: the text so far, marked like a damaged file's; an unnamed input's error is
+	// the reader's, with no empty name in front.
+	boom := errors.New("boom")
+	failing := io.MultiReader(bytes.NewReader(in[:len(in)*2/3]), iotest.ErrReader(boom))
+	res, err = r.Transcribe(context.Background(), failing)
+	if !errors.Is(err, boom) || strings.HasPrefix(err.Error(), ":") || res.Error != err.Error() || res.Duration == 0 {
+		t.Errorf("failing reader: error %q, Result.Error %q after %.2f s; want boom in both", err, res.Error, res.Duration)
+	}
+	var fe2 *audio.FormatError
+	if errors.As(err, &fe2) {
+		t.Errorf("a reader's failure %v is not a fault of the input's format", err)
+	}
+}
+
+// A nil Option (a conditional option left unset) changes nothing.
+func TestNilOption(t *testing.T) {
+	var hot Option
+	r, err := LoadModel(tinyModel(t), WithGreedy(), hot)
+	if err != nil || r == nil || r.dec != nil {
+		t.Errorf("LoadModel with a nil Option: %v", err)
 	}
 }
 
@@ -920,6 +943,9 @@ func TestTranscribeNoAudio(t *testing.T) {
 		if res, err := transcribe(); !errors.Is(err, ErrNoAudio) || !strings.Contains(err.Error(), "empty.wav") || res.Text != "" {
 			t.Errorf("%s of an empty WAV: %+v, %v; want ErrNoAudio naming the file", name, res, err)
 		}
+	}
+	if _, err := r.Recognize(context.Background(), nil); !errors.Is(err, ErrNoAudio) {
+		t.Errorf("Recognize of no samples: %v, want ErrNoAudio", err)
 	}
 	// One sample is audio: no error.
 	b.Reset()

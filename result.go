@@ -50,8 +50,9 @@ type Result struct {
 	Words        []Word        `json:"words"`
 	Segments     []Segment     `json:"segments"`
 	Alternatives []Alternative `json:"alternatives,omitempty"`
-	// Error, when not empty, says why the transcript stops early: the input is damaged after Duration seconds,
-	// and the text is what was recognised before that. The transcribing call returns the same error.
+	// Error, when not empty, says why the transcript stops early: the input is damaged, or its reader failed,
+	// or the call was cancelled, after Duration seconds, and the text is what was recognised before that. The
+	// transcribing call returns the same error.
 	Error string `json:"error,omitempty"`
 }
 

@@ -84,3 +84,12 @@ func checkChannels(name string, n int64) error {
 	}
 	return nil
 }
+
+// nameErr prefixes err with the input's name, as FormatError does; an unnamed input's error is err itself, not
+// ": err".
+func nameErr(name string, err error) error {
+	if name == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}

@@ -47,7 +47,7 @@ func openFLAC(br *bufio.Reader, name string) (source, Info, error) {
 		return err
 	})
 	if in.err != nil {
-		return nil, Info{}, fmt.Errorf("%s: %w", name, in.err)
+		return nil, Info{}, nameErr(name, in.err)
 	}
 	if err != nil {
 		var fe *FormatError
@@ -99,7 +99,7 @@ func (s *flacSource) next(dst []float32) ([]float32, error) {
 		var fe *FormatError
 		switch {
 		case s.in.err != nil:
-			return dst, fmt.Errorf("%s: %w", s.name, s.in.err)
+			return dst, nameErr(s.name, s.in.err)
 		case err == io.EOF:
 			if s.total > 0 && s.decoded < s.total {
 				return dst, formatErr(s.name, nil, "truncated FLAC stream (header says %d samples, file has %d)", s.total, s.decoded)

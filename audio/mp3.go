@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/hajimehoshi/go-mp3"
@@ -127,7 +126,7 @@ func (s *mp3Scanner) next() ([]byte, mp3Header, error) {
 	for {
 		head, err := s.br.Peek(4)
 		if err != nil && err != io.EOF {
-			return nil, mp3Header{}, fmt.Errorf("%s: %w", s.name, err)
+			return nil, mp3Header{}, nameErr(s.name, err)
 		}
 		if len(head) < 4 {
 			if s.found && len(head) > 0 && head[0] == 0xFF {
@@ -165,7 +164,7 @@ func (s *mp3Scanner) next() ([]byte, mp3Header, error) {
 			b, err := s.br.Peek(h.size)
 			if len(b) < h.size {
 				if err != nil && err != io.EOF {
-					return nil, mp3Header{}, fmt.Errorf("%s: %w", s.name, err)
+					return nil, mp3Header{}, nameErr(s.name, err)
 				}
 				return nil, mp3Header{}, formatErr(s.name, nil, "truncated MP3 frame at byte %d (frame needs %d bytes, file has %d)", s.pos, h.size, len(b))
 			}

@@ -2,7 +2,6 @@ package audio
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 )
@@ -60,7 +59,7 @@ func probeWAV(br *bufio.Reader, name string, verify bool) (Info, error) {
 	}
 	s := src.(*wavSource)
 	if _, err := io.Copy(io.Discard, s.data); err != nil {
-		return info, fmt.Errorf("%s: %w", name, err)
+		return info, nameErr(name, err)
 	}
 	if s.declared < 0 {
 		info.setFrames(s.data.n / int64(s.f.blockAlign))

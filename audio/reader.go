@@ -3,7 +3,6 @@ package audio
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -133,7 +132,7 @@ func (r *Reader) fill() {
 		var fe *FormatError
 		// Sources name the file in their own I/O errors; name it here only where they did not.
 		if err != io.EOF && !errors.As(err, &fe) && !strings.HasPrefix(err.Error(), r.name+": ") {
-			err = fmt.Errorf("%s: %w", r.name, err)
+			err = nameErr(r.name, err)
 		}
 		r.err = err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -18,7 +17,7 @@ func sniff(br *bufio.Reader, name string) (string, error) {
 	for tags := 0; ; tags++ {
 		head, err := br.Peek(12)
 		if err != nil && err != io.EOF {
-			return "", fmt.Errorf("%s: %w", name, err) // the input failed: what came is no evidence of damage
+			return "", nameErr(name, err) // the input failed: what came is no evidence of damage
 		}
 		if len(head) == 0 {
 			return "", formatErr(name, nil, "empty file")
@@ -83,7 +82,7 @@ func skipID3v2(br *bufio.Reader, name string) error {
 		if errors.Is(err, io.EOF) {
 			return formatErr(name, nil, "truncated ID3v2 tag (header says %d bytes, file has %d)", size, n)
 		}
-		return fmt.Errorf("%s: %w", name, err)
+		return nameErr(name, err)
 	}
 	return nil
 }

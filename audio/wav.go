@@ -71,7 +71,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, Info{}, formatErr(name, nil, "truncated chunk header at byte %d", pos)
 			}
-			return nil, Info{}, fmt.Errorf("%s: %w", name, err)
+			return nil, Info{}, nameErr(name, err)
 		}
 		pos += 8
 		id := string(ch[:4])
@@ -87,7 +87,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 			buf := make([]byte, size+size&1)
 			if n, err := io.ReadFull(br, buf); err != nil && !(n == len(buf)-1 && size&1 == 1) {
 				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-					return nil, Info{}, fmt.Errorf("%s: %w", name, err)
+					return nil, Info{}, nameErr(name, err)
 				}
 				return nil, Info{}, formatErr(name, nil, "truncated fmt chunk (header says %d bytes, file has %d)", size, n)
 			}
@@ -120,7 +120,7 @@ func openWAV(br *bufio.Reader, name string) (source, Info, error) {
 					}
 					return nil, Info{}, formatErr(name, nil, "truncated %q chunk and no data chunk (header says %d bytes, file has %d)", id, size, n)
 				}
-				return nil, Info{}, fmt.Errorf("%s: %w", name, err)
+				return nil, Info{}, nameErr(name, err)
 			}
 			pos += skip
 		}
@@ -252,7 +252,7 @@ func (s *wavSource) next(dst []float32) ([]float32, error) {
 	}
 	if err != nil && err != io.EOF {
 		s.done = true
-		return dst, fmt.Errorf("%s: %w", s.name, err)
+		return dst, nameErr(s.name, err)
 	}
 	if n == frames && err == nil {
 		return dst, nil
