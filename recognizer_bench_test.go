@@ -158,3 +158,23 @@ func benchRecognizer(b *testing.B, withLM bool, opts ...Option) *Recognizer {
 	}
 	return mustRecognizer(b, m, opts...)
 }
+
+// BenchmarkLoadModelSharedLM is the cost of one more Recognizer over a model and LM already in memory (the
+// embedded ones), as a service that makes one per request (for its hot words, say) pays it: the search's word
+// tree is spelled from the LM's vocabulary each time.
+func BenchmarkLoadModelSharedLM(b *testing.B) {
+	m, err := DefaultModel()
+	if err != nil {
+		b.Skip(err)
+	}
+	l, err := DefaultLM()
+	if err != nil {
+		b.Skip(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadModel(m, WithLMModel(l), WithHotWord("hark", 3)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

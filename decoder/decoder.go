@@ -13,6 +13,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/harkspeech/hark/decoder/lm"
 )
@@ -152,9 +153,10 @@ func (r Result) Best() Hypothesis {
 type Decoder struct {
 	vocab Vocabulary
 	opts  Options
-	sym   map[string]int // symbol text → index
-	words *trie          // LM vocabulary spelled in symbols, nil without an LM
-	hot   *trie          // hot phrases, nil without hot words
+	sym   map[string]int       // symbol text → index
+	ascii [utf8.RuneSelf]int16 // sym for one-byte symbols, -1 for none
+	words *trie                // LM vocabulary spelled in symbols, nil without an LM
+	hot   *trie                // hot phrases, nil without hot words
 	// maxDelta bounds the bonus any new prefix can get over its parent (see search.step); +Inf turns the
 	// pruning it allows off.
 	maxDelta float64
@@ -201,9 +203,15 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 		// a letter. Hot words can add more; then nothing is pruned early.
 		d.maxDelta = max(0, opts.Beta) + max(0, d.unkPen)
 	}
+	for i := range d.ascii {
+		d.ascii[i] = -1
+	}
 	for i, s := range vocab.Symbols {
 		if i != vocab.Blank {
 			d.sym[s] = i
+			if len(s) == 1 && s[0] < utf8.RuneSelf {
+				d.ascii[s[0]] = int16(i)
+			}
 		}
 	}
 	if len(opts.HotWords) > 0 {
@@ -223,12 +231,16 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 	}
 	if opts.LM != nil {
 		d.words = newTrie()
+		// About 2.5 nodes per word for an English vocabulary: words share their prefixes.
+		d.words.reserve(3 * opts.LM.NumWords())
+		var syms []int16
 		for i := range opts.LM.NumWords() {
 			id := int32(i)
 			if opts.LM.IsSpecial(id) {
 				continue
 			}
-			if syms, ok := d.spell(opts.LM.Word(id)); ok && len(syms) > 0 && !d.hasSpace(syms) {
+			var ok bool
+			if syms, ok = d.spellInto(syms[:0], opts.LM.Word(id)); ok && len(syms) > 0 && !d.hasSpace(syms) {
 				d.words.addWord(syms, id)
 			}
 		}
@@ -261,7 +273,34 @@ func (d *Decoder) hasSpace(syms []int16) bool {
 
 // spell maps text to symbol indices, one rune per symbol, lower-casing letters the vocabulary lacks.
 func (d *Decoder) spell(text string) ([]int16, bool) {
-	var out []int16
+	return d.spellInto(nil, text)
+}
+
+// spellInto is spell appending to out: spelling a whole LM vocabulary reuses one buffer. One-byte symbols
+// (every English letter) are looked up in a table rather than the map.
+func (d *Decoder) spellInto(out []int16, text string) ([]int16, bool) {
+	start := len(out)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= utf8.RuneSelf {
+			return d.spellRunes(out[:start], text)
+		}
+		sym := d.ascii[c]
+		if sym < 0 {
+			if 'A' <= c && c <= 'Z' {
+				sym = d.ascii[c+'a'-'A']
+			}
+			if sym < 0 {
+				return d.spellRunes(out[:start], text)
+			}
+		}
+		out = append(out, sym)
+	}
+	return out, true
+}
+
+// spellRunes spells text rune by rune through the symbol map, appending to out.
+func (d *Decoder) spellRunes(out []int16, text string) ([]int16, bool) {
 	for _, r := range text {
 		i, ok := d.sym[string(r)]
 		if !ok {

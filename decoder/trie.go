@@ -2,6 +2,7 @@ package decoder
 
 import (
 	"math"
+	"slices"
 
 	"github.com/harkspeech/hark/decoder/lm"
 )
@@ -107,14 +108,25 @@ func (t *trie) addPhrase(syms []int16, boost float64) {
 	t.isEnd[n] = true
 }
 
-// finish completes construction (the hot-phrase arrays cover every node).
+// finish completes construction: a hot-phrase trie's arrays cover every node. A vocabulary trie has none, and
+// the search never reads them there.
 func (t *trie) finish() {
-	for len(t.part) < len(t.sym) {
-		t.part = append(t.part, 0)
-		t.boost = append(t.boost, 0)
-		t.isEnd = append(t.isEnd, false)
+	if t.part != nil {
+		for len(t.part) < len(t.sym) {
+			t.part = append(t.part, 0)
+			t.boost = append(t.boost, 0)
+			t.isEnd = append(t.isEnd, false)
+		}
 	}
 	t.seen = nil
+}
+
+// reserve makes room for n more nodes, so that building a vocabulary trie does not regrow its arrays.
+func (t *trie) reserve(n int) {
+	t.sym = slices.Grow(t.sym, n)
+	t.first = slices.Grow(t.first, n)
+	t.next = slices.Grow(t.next, n)
+	t.word = slices.Grow(t.word, n)
 }
 
 // smear fills look: for every node, the highest unigram natural-log probability of the words at or below it. A
