@@ -105,6 +105,9 @@ func (t *Trainer) writeCard() error {
 		if a.VTLP > 0 {
 			vtlp = fmt.Sprintf(", VTLP ±%.0f %% (mel-axis warping)", 100*a.VTLP)
 		}
+		if a.Narrowband > 0 {
+			vtlp += fmt.Sprintf(", telephone band (nothing above 3.3–4 kHz) on %.0f %% of utterances", 100*a.Narrowband)
+		}
 		spec := "no SpecAugment"
 		if a.FreqMasks > 0 || a.TimeMasks > 0 {
 			spec = fmt.Sprintf("SpecAugment %d×%d frequency and %d×%.0f %% time masks", a.FreqMasks, a.FreqWidth, a.TimeMasks, 100*a.TimeFrac)

@@ -35,6 +35,9 @@ import (
 //   - Additive noise in the power domain: with probability NoiseProb, stationary noise of a random spectral tilt
 //     (±12 dB across the mel bands) with per-cell fluctuation is added at an SNR drawn uniformly from
 //     [NoiseMinSNR, NoiseMaxSNR] dB, relative to the utterance's mean power: x' = log(eˣ + noise).
+//   - Narrowband speech (features.LowPass) with probability Narrowband: every band above a cutoff drawn uniformly
+//     from [3300, 4000] Hz is emptied, as in a telephone recording (8 kHz) upsampled, after the noise, which the
+//     telephone line would cut too. Off by default.
 //   - SpecAugment (features.SpecAugment) after normalisation: FreqMasks masks of up to FreqWidth bands and
 //     TimeMasks masks each covering up to TimeFrac of the frames.
 type Augment struct {
@@ -42,6 +45,7 @@ type Augment struct {
 	VTLP                     float64
 	NoiseProb                float64
 	NoiseMinSNR, NoiseMaxSNR float64
+	Narrowband               float64
 	FreqMasks, FreqWidth     int
 	TimeMasks                int
 	TimeFrac                 float64
@@ -251,6 +255,9 @@ func (l *Loader) features(ctx context.Context, ex *Example, aug *Augment, rng *r
 		}
 		if aug.NoiseProb > 0 && rng.Float64() < aug.NoiseProb {
 			addNoise(m, aug.NoiseMinSNR+(aug.NoiseMaxSNR-aug.NoiseMinSNR)*rng.Float64(), rng)
+		}
+		if aug.Narrowband > 0 && rng.Float64() < aug.Narrowband {
+			features.LowPass(m, l.Features, 3300+700*rng.Float64())
 		}
 	}
 	if l.Features.Normalize {

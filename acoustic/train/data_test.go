@@ -603,4 +603,23 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 	if math.Abs(alpha-1) < 0.01 || !reflect.DeepEqual(ld.batch.Feats[:98*80], warped.Data) {
 		t.Errorf("VTLP (alpha %g) is not the frequency warp of the plain features", alpha)
 	}
+
+	// Narrowband alone, always on, is features.LowPass at a cutoff drawn from the example's stream.
+	nb := Augment{Narrowband: 1}
+	ld, err = l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &nb, []*rand.Rand{exampleRNG(1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng = exampleRNG(1, 0, 0)
+	rng.Float64() // the draw that turns it on
+	cutoff := 3300 + 700*rng.Float64()
+	plain, err = l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 98}, nil, nil) // warped above
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := &features.Matrix{Rows: 98, Cols: 80, Data: slices.Clone(plain.batch.Feats)}
+	features.LowPass(low, l.Features, cutoff)
+	if reflect.DeepEqual(low.Data, plain.batch.Feats) || !reflect.DeepEqual(ld.batch.Feats[:98*80], low.Data) {
+		t.Errorf("narrowband (cutoff %.0f Hz) is not the low-passed plain features", cutoff)
+	}
 }

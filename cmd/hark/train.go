@@ -95,6 +95,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
 	vtlp := fs.Float64("vtlp", 0, "vocal tract length perturbation: mel-axis warp factors in [1-x, 1+x] (0.1 is usual); 0 = off")
 	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
+	narrowband := fs.Float64("narrowband", 0, "fraction of utterances made to sound like telephone audio (nothing above a cutoff in 3.3-4 kHz)")
 	specAugment := fs.Bool("specaugment", true, "mask random mel bands and time spans of the training features (SpecAugment)")
 	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
 	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
@@ -117,8 +118,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "train", "--holdout must be in [0, 1)")
 	case !(*speed >= 0 && *speed < 0.5), !(*vtlp >= 0 && *vtlp < 0.5):
 		return usagef(e, "train", "--speed and --vtlp must be in [0, 0.5)")
-	case !(*noise >= 0 && *noise <= 1):
-		return usagef(e, "train", "--noise must be in [0, 1]")
+	case !(*noise >= 0 && *noise <= 1), !(*narrowband >= 0 && *narrowband <= 1):
+		return usagef(e, "train", "--noise and --narrowband must be in [0, 1]")
 	case *epochs < 1 || *batch < 1:
 		return usagef(e, "train", "--epochs and --batch must be at least 1")
 	case schedule.Validate() != nil:
@@ -321,7 +322,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	var aug *train.Augment
 	if *augment {
 		a := train.DefaultAugment()
-		a.Speed, a.VTLP, a.NoiseProb = *speed, *vtlp, *noise
+		a.Speed, a.VTLP, a.NoiseProb, a.Narrowband = *speed, *vtlp, *noise, *narrowband
 		if !*specAugment {
 			a.FreqMasks, a.TimeMasks = 0, 0
 		}
