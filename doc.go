@@ -8,10 +8,13 @@
 //	res, err := r.Transcribe(ctx, f)           // any WAV, FLAC or MP3 io.Reader, of any length
 //	fmt.Println(res.Text)                      // res.Words and res.Segments carry times and confidences
 //
-//	s, err := r.NewStream()                    // live audio, 16 kHz mono float32
-//	err = s.Accept(samples)                    // as often as samples arrive
-//	fmt.Println(s.Partial())                   // the text so far, revisable
-//	final := s.Final()                         // the utterance, once an endpoint is reached; s goes on
+//	l, err := r.NewListener(hark.ListenOptions{}, emit) // live audio, 16 kHz mono float32
+//	err = l.Accept(samples)                    // as often as samples arrive: emit gets partials and finals
+//	err = l.Close()                            // the last utterance's final
+//
+// A Listener ends utterances by endpoint rules checked after every frame of the model; Listen is the same loop
+// reading from an AudioSource (a microphone); a Stream (NewStream: Accept, Partial, Final) is the level below,
+// for callers that decide themselves where utterances end.
 //
 // A Recognizer is configured with Options (WithLM, WithoutLM, WithBeam, WithAlpha, WithBeta, WithHotWord,
 // WithNBest, WithThreads, WithGreedy, WithVAD) and is safe for concurrent use. Transcribe cuts long inputs
@@ -30,7 +33,7 @@
 //     bounded memory, and gives silence, hum and steady noise no span at all, so the recogniser never sees them
 //     and cannot hallucinate text from them. TranscribeSegments runs a recogniser over a long recording
 //     segment by segment, reading it once.
-//   - Endpointing (Endpointer): sherpa-onnx-style rules for when a live utterance is over.
+//   - Endpointing (EndpointConfig, Endpointer): sherpa-onnx-style rules for when a live utterance is over.
 //
 // File transcription needs no cgo; only microphone capture (package audio/mic) does.
 package hark

@@ -177,11 +177,8 @@ func (ls *Listener) AcceptPCM16(data []byte) error {
 		return errListenerClosed
 	}
 	samples, rest := pcm16Samples(ls.l.pcmOdd, data)
-	if err := ls.l.accept(samples); err != nil {
-		return err
-	}
-	ls.l.pcmOdd = rest
-	return nil
+	ls.l.pcmOdd = rest // taken or refused, data is behind us: the next call starts after it
+	return ls.l.accept(samples)
 }
 
 // Close ends the input: the last utterance is finished (its final emitted, if it had text). It returns emit's
@@ -246,6 +243,9 @@ type listener struct {
 func (l *listener) accept(x []float32) error {
 	// Checked whole, before any step of it reaches the stream, so that a SampleError's index is into what the
 	// source gave and none of a bad read is half taken.
+	if l.emitErr != nil {
+		return l.emitErr
+	}
 	if err := checkSamples(x); err != nil {
 		return err
 	}

@@ -233,6 +233,33 @@ func TestListenerMatchesListen(t *testing.T) {
 	}
 }
 
+// Once emit fails, every Accept returns its error, however small the chunks (a chunk within one model frame
+// reaches no check), and the model stops being run.
+func TestListenerEmitErrorSticks(t *testing.T) {
+	x := twoSentences(t)
+	r := mustRecognizer(t, pausingModel(t))
+	boom := errors.New("boom")
+	calls := 0
+	l, err := r.NewListener(ListenOptions{}, func(Event) error { calls++; return boom })
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := false
+	for i := 0; i < len(x); i += 100 {
+		err := l.Accept(x[i:min(i+100, len(x))])
+		switch {
+		case err != nil && !errors.Is(err, boom):
+			t.Fatalf("Accept at sample %d: %v", i, err)
+		case err == nil && failed:
+			t.Fatalf("Accept at sample %d returned nil after emit failed", i)
+		}
+		failed = failed || err != nil
+	}
+	if !failed || calls != 1 || !errors.Is(l.Close(), boom) {
+		t.Errorf("emit called %d times, failed %v; want one call and its error from every later Accept and Close", calls, failed)
+	}
+}
+
 // Zero ListenOptions mean the default endpoint rules, so that a live input gets finals; NoEndpoints makes the
 // input one utterance; asking for both is refused.
 func TestListenEndpointDefaults(t *testing.T) {

@@ -263,7 +263,8 @@ func (r *Recognizer) FrameDuration() float64 { return r.frame }
 //
 // A damaged file gives what was recognised before the damage together with the *audio.FormatError; a
 // well-formed file with no samples gives ErrNoAudio. A failing reader or the end of ctx gives the text so far
-// and the error, wrapped (errors.Is(err, context.Canceled) holds after a cancel); Result.Error then says so too.
+// and the error, wrapped (errors.Is(err, context.Canceled) holds after a cancel); Result.Error then says so too,
+// once any audio was read.
 // Errors that are the input's fault — a *audio.FormatError (errors.As), ErrNoAudio (errors.Is) — are what an
 // HTTP service answers with a 4xx status. A Read that blocks is not interrupted by ctx: give a reader that
 // returns when the request ends (an http.Request's Body does).

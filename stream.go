@@ -113,11 +113,8 @@ func (s *Stream) Accept(samples []float32) error {
 // odd byte is kept for the next call, so that messages may split a sample anywhere.
 func (s *Stream) AcceptPCM16(data []byte) error {
 	samples, rest := pcm16Samples(s.pcmOdd, data)
-	if err := s.Accept(samples); err != nil {
-		return err
-	}
-	s.pcmOdd = rest
-	return nil
+	s.pcmOdd = rest // taken or refused, data is behind us: the next call starts after it
+	return s.Accept(samples)
 }
 
 // pcm16Samples decodes 16-bit little-endian PCM: odd (zero or one byte left over from the previous call) and

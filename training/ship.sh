@@ -113,3 +113,8 @@ PY
 mv "$card.tmp" "$card"
 ls -la "$root/models/files"
 cat "$card" | tail -8
+# The package examples print the embedded model's transcripts (ExampleDefault, ExampleRecognizer_NewListener,
+# ExampleRecognizer_NewStream): a new model changes them, and their // Output: lines must follow.
+if ! (cd "$root" && go test -count=1 -run Example . >/dev/null 2>&1); then
+	echo "ship.sh: the examples' // Output: lines no longer match the new model: update example_recognizer_test.go (go test -run Example . shows got/want)" >&2
+fi

@@ -218,7 +218,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			mode = bySegments
 		case f.stream:
 			mode = streaming
-		default:
+		case *dump == "": // --dump needs whole utterances: --vad is no alternative there
 			warnLongUtterances(e.stderr, utts)
 		}
 		if results, err = recognizeAll(ctx, rec, utts, f.threads, mode, d); err != nil {

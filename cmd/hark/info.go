@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -45,6 +46,9 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 		info, err := probeAudio(e, path)
 		if path == "-" {
 			path = "stdin" // as transcribe names it
+		}
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err // Ctrl-C while standard input was read: "interrupted", not a bad file
 		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "hark info: %v\n", err)

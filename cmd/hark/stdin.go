@@ -29,6 +29,9 @@ func newInterruptibleReader(ctx context.Context, r io.Reader) *interruptibleRead
 }
 
 func (ir *interruptibleReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	ir.start.Do(func() { go ir.pump() })
 	for len(ir.buf) == 0 {
 		if ir.err != nil {
@@ -53,14 +56,20 @@ func (ir *interruptibleReader) Read(p []byte) (int, error) {
 // at the first error or when nobody is left to take what it read.
 func (ir *interruptibleReader) pump() {
 	var b []byte
+	empty := 0
 	for {
 		if len(b) < 4<<10 {
 			b = make([]byte, 64<<10)
 		}
 		n, err := ir.r.Read(b)
 		if n == 0 && err == nil {
-			continue
+			// As bufio.Reader does: a reader that keeps giving nothing is broken, not slow.
+			if empty++; empty < 100 {
+				continue
+			}
+			err = io.ErrNoProgress
 		}
+		empty = 0
 		chunk := b[:n:n]
 		b = b[n:] // the reader keeps what it was sent; the rest of the buffer serves the next read
 		select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -59,5 +60,44 @@ func TestInterruptibleReaderStopsWhenCancelled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Read still blocked 10 s after the context was cancelled")
+	}
+}
+
+// A source that keeps returning no data and no error ends in io.ErrNoProgress rather than a busy loop; an empty
+// Read returns at once.
+func TestInterruptibleReaderEmptyReads(t *testing.T) {
+	r := newInterruptibleReader(context.Background(), emptyForever{})
+	if n, err := r.Read(nil); n != 0 || err != nil {
+		t.Errorf("Read(nil) = %d, %v; want 0, nil at once", n, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(r)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.ErrNoProgress) {
+			t.Errorf("got %v, want io.ErrNoProgress", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still reading after 10 s")
+	}
+}
+
+type emptyForever struct{}
+
+func (emptyForever) Read([]byte) (int, error) { return 0, nil }
+
+// Ctrl-C while `hark info -` waits for standard input is an interruption (130), not a bad file (1).
+func TestInfoStdinInterrupted(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	e := &env{stdin: newInterruptibleReader(ctx, pr), stdout: &out, stderr: &errb}
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if code := runMain(ctx, e, []string{"info", "-"}); code != exitInterrupted || !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want %d and \"interrupted\"", code, errb.String(), exitInterrupted)
 	}
 }

@@ -244,6 +244,11 @@ func TestAvailableFestivalVoices(t *testing.T) {
 	if want := []string{"festival voice ked_diphone not installed"}; !reflect.DeepEqual(missing, want) {
 		t.Errorf("missing %q, want %q", missing, want)
 	}
+	// FestivalVoices may also name one language's folder.
+	tools.FestivalVoices = filepath.Join(root, "english")
+	if ok, _ := tools.Available(voices[:1]); len(ok) != 1 {
+		t.Errorf("FestivalVoices = english/: kal_diphone not found")
+	}
 	// Debian's festival voice packages (festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts) hold these.
 	debian := map[string]bool{"kal_diphone": true, "ked_diphone": true, "cmu_us_slt_arctic_hts": true}
 	for _, v := range DefaultVoices() {

@@ -75,7 +75,7 @@ var DefaultTestSpeakers = []string{"rms", "ked", "espeak-m7", "espeak-f4", "espe
 // Tools are the programs the generator runs; a field left empty is looked up on PATH (FreeTTSJar: the Debian path).
 type Tools struct {
 	Espeak, Flite, Festival, Java, FreeTTSJar, Sox, FLAC string
-	FestivalVoices                                       string // festival's voice folder: one folder per language, a voice in each
+	FestivalVoices                                       string // festival's voice folder (one folder per language, a voice in each) or one language's folder
 }
 
 func (t *Tools) fill() {
@@ -129,7 +129,12 @@ func (t Tools) Available(voices []Voice) (ok []Voice, missing []string) {
 				continue
 			}
 			// Festival files voices by language: the diphone voices under english/, the HTS voice under us/.
-			if found, _ := filepath.Glob(filepath.Join(t.FestivalVoices, "*", v.Name)); len(found) == 0 {
+			// FestivalVoices may also name one language's folder, as it once had to.
+			found, _ := filepath.Glob(filepath.Join(t.FestivalVoices, "*", v.Name))
+			if _, err := os.Stat(filepath.Join(t.FestivalVoices, v.Name)); err == nil {
+				found = append(found, v.Name)
+			}
+			if len(found) == 0 {
 				note("festival voice " + v.Name + " not installed")
 				continue
 			}
