@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/harkspeech/hark/internal/atomicfile"
 
@@ -30,7 +31,8 @@ import (
 // The header is validated against the file size before any tensor is allocated.
 
 const (
-	checkpointMagic   = "HARKCKPT"
+	// CheckpointMagic starts every checkpoint file, so that tools can tell one from a model file.
+	CheckpointMagic   = "HARKCKPT"
 	checkpointVersion = 1
 	maxHeaderBytes    = 64 << 20
 )
@@ -135,7 +137,7 @@ func encodeCheckpoint(w io.Writer, ck *Checkpoint) error {
 	crc := crc32.New(castagnoli)
 	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16)
 	var hdr [16]byte
-	copy(hdr[:8], checkpointMagic)
+	copy(hdr[:8], CheckpointMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], checkpointVersion)
 	binary.LittleEndian.PutUint32(hdr[12:], uint32(len(js)))
 	bw.Write(hdr[:])
@@ -182,7 +184,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 
 func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	bad := func(problem string, err error) error { return &CheckpointError{Problem: problem, Err: err} }
-	if len(data) < 8 || string(data[:8]) != checkpointMagic {
+	if len(data) < 8 || string(data[:8]) != CheckpointMagic {
 		return nil, bad("not a Hark checkpoint (bad magic)", nil)
 	}
 	if len(data) < 20 {
@@ -265,4 +267,48 @@ func writeFileAtomic(path string, write func(w io.Writer) error) error {
 
 func writeBytesAtomic(path string, b []byte) error {
 	return atomicfile.WriteBytes(path, b, 0o644)
+}
+
+// ModelFromCheckpoint rebuilds the model a checkpoint was taken of, with its weights at that step: a run's last
+// weights, where model.hark holds its best on the dev set. A checkpoint from before the model description was
+// stored (ModelConfig empty) cannot be rebuilt.
+func ModelFromCheckpoint(ck *Checkpoint) (*acoustic.Model, error) {
+	var cfg acoustic.Config
+	if len(ck.State.ModelConfig) == 0 {
+		return nil, errors.New("train: the checkpoint does not describe its model (written before 2026-11)")
+	}
+	if err := json.Unmarshal(ck.State.ModelConfig, &cfg); err != nil {
+		return nil, fmt.Errorf("train: the checkpoint's model description: %w", err)
+	}
+	feat, vocab := features.DefaultConfig(), acoustic.EnglishVocabulary()
+	feat.NumMels = cfg.NumMels
+	if ck.State.Features != nil {
+		feat = *ck.State.Features
+	}
+	if len(ck.State.Vocabulary) > 0 {
+		vocab.Symbols = ck.State.Vocabulary
+	}
+	m, err := acoustic.NewModel(cfg, vocab, feat, 1)
+	if err != nil {
+		return nil, err
+	}
+	net, err := NetFromModel(m)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*Param{}
+	for _, p := range net.Params() {
+		byName[p.Name] = p
+	}
+	if len(ck.Params) != len(byName) {
+		return nil, fmt.Errorf("train: the checkpoint has %d tensors, its model %d", len(ck.Params), len(byName))
+	}
+	for _, cp := range ck.Params {
+		p := byName[cp.Name]
+		if p == nil || !slices.Equal(p.Shape, cp.Shape) || len(p.Value) != len(cp.Value) {
+			return nil, fmt.Errorf("train: checkpoint tensor %s%v does not match its model", cp.Name, cp.Shape)
+		}
+		copy(p.Value, cp.Value)
+	}
+	return net.Model(), nil
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -11,6 +12,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/features"
 )
 
 func testCheckpoint() *Checkpoint {
@@ -147,5 +151,63 @@ func TestRemoveStaleTemps(t *testing.T) {
 	}
 	if !reflect.DeepEqual(names, []string{CheckpointFile, "notes.tmp1"}) {
 		t.Errorf("left %v", names)
+	}
+}
+
+// A checkpoint that describes its model gives that model back with the checkpoint's weights, batch-norm
+// statistics included; one that does not, or whose tensors do not fit the description, is an error.
+func TestModelFromCheckpoint(t *testing.T) {
+	cfg := acoustic.Config{
+		NumMels:   6,
+		Conv:      []acoustic.ConvLayer{{Channels: 3, KernelTime: 3, KernelFreq: 3, StrideTime: 2, StrideFreq: 2}},
+		GRULayers: 1, GRUUnits: 8, Lookahead: 2, VocabSize: 29,
+	}
+	feat := features.DefaultConfig()
+	feat.NumMels = cfg.NumMels
+	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NetFromModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range net.Params() { // weights no fresh model has
+		for j := range p.Value {
+			p.Value[j] = float32(i+1) + float32(j)/1000
+		}
+	}
+	want := net.Model()
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &Checkpoint{State: State{ModelConfig: cfgJSON, Features: &feat, Vocabulary: want.Vocabulary.Symbols}, Params: net.Params()}
+	path := filepath.Join(t.TempDir(), "ckpt")
+	if err := WriteCheckpoint(path, ck); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ModelFromCheckpoint(read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Weights, want.Weights) || !reflect.DeepEqual(got.Config, want.Config) || got.Features != want.Features {
+		t.Error("the model rebuilt from the checkpoint differs from the network's")
+	}
+
+	noConfig := *read
+	noConfig.State.ModelConfig = nil
+	if _, err := ModelFromCheckpoint(&noConfig); err == nil || !strings.Contains(err.Error(), "does not describe its model") {
+		t.Errorf("no model description: %v", err)
+	}
+	wrong := *read
+	wrong.Params = append([]*Param(nil), read.Params...)
+	wrong.Params[0] = &Param{Name: read.Params[0].Name, Shape: []int{1}, Value: []float32{0}}
+	if _, err := ModelFromCheckpoint(&wrong); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("a tensor of the wrong shape: %v", err)
 	}
 }

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/harkspeech/hark/acoustic"
+	"github.com/harkspeech/hark/acoustic/train"
 )
 
 // scaledModel writes the tiny test model with every weight multiplied by k (variances stay positive for k > 0).
@@ -118,4 +121,53 @@ func mustNewWeights(m *acoustic.Model) ([]acoustic.Tensor, error) {
 		return nil, err
 	}
 	return fresh.Weights, nil
+}
+
+// A training checkpoint stands for its run's last weights: alone it is exported as a model file, and it can be
+// averaged with model files.
+func TestAverageCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	m, err := acoustic.LoadFile(tinyModelFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := train.NetFromModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgJSON, err := json.Marshal(m.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckPath := filepath.Join(dir, "checkpoint.ckpt")
+	ck := &train.Checkpoint{State: train.State{ModelConfig: cfgJSON, Features: &m.Features, Vocabulary: m.Vocabulary.Symbols}, Params: net.Params()}
+	if err := train.WriteCheckpoint(ckPath, ck); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "last.hark")
+	code, _, stderr := runHark(t, nil, "average", "-o", out, ckPath)
+	if code != 0 || !strings.Contains(stderr, "wrote the weights of "+ckPath) {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	got, err := acoustic.LoadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Weights, m.Weights) {
+		t.Error("the exported model's weights are not the checkpoint's")
+	}
+	// With a model file: an average like any other.
+	three := scaledModel(t, 3)
+	avg := filepath.Join(dir, "avg.hark")
+	if code, _, stderr := runHark(t, nil, "average", "-o", avg, ckPath, three); code != 0 || !strings.Contains(stderr, "averaged 2 models") {
+		t.Fatalf("checkpoint + model: exit %d, stderr %s", code, stderr)
+	}
+	a, err := acoustic.LoadFile(avg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.Weights[0]
+	if want := 2 * m.Weights[0].Data[0]; math.Abs(float64(w.Data[0]-want)) > 1e-5*(1+math.Abs(float64(want))) {
+		t.Errorf("%s[0] = %v, want %v", w.Name, w.Data[0], want)
+	}
 }

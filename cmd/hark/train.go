@@ -212,15 +212,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		if *lookahead != 0 && *lookahead != cfg.Lookahead {
 			return fmt.Errorf("--lookahead %d: the run in %s reads %d future frames, and a resumed run keeps its network", *lookahead, *out, cfg.Lookahead)
 		}
-		feat, vocab := features.DefaultConfig(), acoustic.EnglishVocabulary()
-		feat.NumMels = cfg.NumMels
-		if ck.State.Features != nil {
-			feat = *ck.State.Features
-		}
-		if len(ck.State.Vocabulary) > 0 {
-			vocab.Symbols = ck.State.Vocabulary
-		}
-		m, err := acoustic.NewModel(cfg, vocab, feat, int64(*seed))
+		m, err := train.ModelFromCheckpoint(ck)
 		if err != nil {
 			return fmt.Errorf("--resume: %s: %w", ckPath, err)
 		}
