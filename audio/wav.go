@@ -273,9 +273,9 @@ func (s *wavSource) end() error {
 	return io.EOF
 }
 
-// readFloat decodes up to frames IEEE-float frames, averaging channels. NaN and ±Inf become 0 and values are clipped to
-// [-1, 1], so that a damaged float file cannot poison the features downstream.
-func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error) {
+// readFrames reads up to frames whole frames of raw bytes into s.raw: the bytes, the frame count and io.EOF when
+// the data ended (a partial last frame is dropped).
+func (s *wavSource) readFrames(frames int) ([]byte, int, error) {
 	need := frames * s.f.blockAlign
 	if cap(s.raw) < need {
 		s.raw = make([]byte, need)
@@ -285,9 +285,15 @@ func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error)
 		err = io.EOF
 	}
 	n := m / s.f.blockAlign
+	return s.raw[:n*s.f.blockAlign], n, err
+}
+
+// readFloat decodes up to frames IEEE-float frames, averaging channels. NaN and ±Inf become 0 and values are clipped to
+// [-1, 1], so that a damaged float file cannot poison the features downstream.
+func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error) {
+	b, n, err := s.readFrames(frames)
 	ch := s.f.channels
 	scale := 1 / float64(ch)
-	b := s.raw[:n*s.f.blockAlign]
 	for i := 0; i < n; i++ {
 		var sum float64
 		if s.f.bits == 32 {
@@ -308,21 +314,12 @@ func (s *wavSource) readFloat(dst []float32, frames int) ([]float32, int, error)
 
 // readG711 decodes up to frames A-law or mu-law frames (one byte a sample), averaging channels.
 func (s *wavSource) readG711(dst []float32, frames int) ([]float32, int, error) {
-	need := frames * s.f.blockAlign
-	if cap(s.raw) < need {
-		s.raw = make([]byte, need)
-	}
-	m, err := io.ReadFull(s.data, s.raw[:need])
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
-	}
-	n := m / s.f.blockAlign
+	b, n, err := s.readFrames(frames)
 	decode := muLawSample
 	if s.f.tag == wavFormatALaw {
 		decode = aLawSample
 	}
 	ch := s.f.channels
-	b := s.raw[:n*s.f.blockAlign]
 	for i := 0; i < n; i++ {
 		var sum float64
 		for c := 0; c < ch; c++ {

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/harkspeech/hark/acoustic"
-	"github.com/harkspeech/hark/features"
 )
 
 func testCheckpoint() *Checkpoint {
@@ -162,16 +161,8 @@ func TestModelFromCheckpoint(t *testing.T) {
 		Conv:      []acoustic.ConvLayer{{Channels: 3, KernelTime: 3, KernelFreq: 3, StrideTime: 2, StrideFreq: 2}},
 		GRULayers: 1, GRUUnits: 8, Lookahead: 2, VocabSize: 29,
 	}
-	feat := features.DefaultConfig()
-	feat.NumMels = cfg.NumMels
-	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := NetFromModel(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	net := newRealNet(t, cfg)
+	feat := net.Model().Features
 	for i, p := range net.Params() { // weights no fresh model has
 		for j := range p.Value {
 			p.Value[j] = float32(i+1) + float32(j)/1000

@@ -452,6 +452,22 @@ func TestGreedy(t *testing.T) {
 	}
 }
 
+// newRealNet is the real network for cfg (features of cfg.NumMels bands), weights from seed 3.
+func newRealNet(t *testing.T, cfg acoustic.Config) Net {
+	t.Helper()
+	feat := features.DefaultConfig()
+	feat.NumMels = cfg.NumMels
+	m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NetFromModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
 // TestResumeExactRealNet repeats the resume check with the real network (a tiny one), whose batch-norm running
 // statistics and graph caches must also survive a checkpoint.
 func TestResumeExactRealNet(t *testing.T) {
@@ -464,16 +480,7 @@ func TestResumeExactRealNet(t *testing.T) {
 		GRULayers: 1, GRUUnits: 8, Lookahead: 2, VocabSize: 29,
 	}
 	run := func(dir string, ck *Checkpoint, stopAt int) (Net, Result, error) {
-		feat := features.DefaultConfig()
-		feat.NumMels = cfg.NumMels
-		m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		net, err := NetFromModel(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		net := newRealNet(t, cfg)
 		tr := newTestTrainer(dir, newFakeNet(6))
 		tr.Net, tr.SaveModel = net, nil
 		tr.Opt.Epochs = 2
