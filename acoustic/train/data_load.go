@@ -37,7 +37,8 @@ import (
 //     [NoiseMinSNR, NoiseMaxSNR] dB, relative to the utterance's mean power: x' = log(eˣ + noise).
 //   - Narrowband speech (features.LowPass) with probability Narrowband: every band above a cutoff drawn uniformly
 //     from [3300, 4000] Hz is emptied, as in a telephone recording (8 kHz) upsampled, after the noise, which the
-//     telephone line would cut too. Off by default.
+//     telephone line would cut too; then a noise floor between the log floor and 11 nats above it is laid
+//     under the whole utterance. Off by default.
 //   - SpecAugment (features.SpecAugment) after normalisation: FreqMasks masks of up to FreqWidth bands and
 //     TimeMasks masks each covering up to TimeFrac of the frames.
 type Augment struct {
@@ -258,6 +259,10 @@ func (l *Loader) features(ctx context.Context, ex *Example, aug *Augment, rng *r
 		}
 		if aug.Narrowband > 0 && rng.Float64() < aug.Narrowband {
 			features.LowPass(m, l.Features, 3300+700*rng.Float64())
+			// The emptied bands of real telephone audio are not always digital silence: a recording upsampled
+			// with dither, or one with line noise, sits 7 to 11 nats above the log floor there (the FSDD
+			// digits do). A noise floor drawn between the two keeps the model from keying on one of them.
+			raiseFloor(m, float32(math.Log(l.Features.LogFloor)+11*rng.Float64()))
 		}
 	}
 	if l.Features.Normalize {
@@ -297,6 +302,13 @@ func (l *Loader) warp(m *features.Matrix, s float64, maxT int, labels []int) *fe
 		}
 	}
 	return out
+}
+
+// raiseFloor lifts every value of m below level to level: a noise floor, in the un-normalised log domain.
+func raiseFloor(m *features.Matrix, level float32) {
+	for i, v := range m.Data {
+		m.Data[i] = max(v, level)
+	}
 }
 
 // addNoise adds noise in the power domain at snr dB below the mean power of m (un-normalised natural-log power).

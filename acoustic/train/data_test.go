@@ -604,7 +604,8 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 		t.Errorf("VTLP (alpha %g) is not the frequency warp of the plain features", alpha)
 	}
 
-	// Narrowband alone, always on, is features.LowPass at a cutoff drawn from the example's stream.
+	// Narrowband alone, always on, is features.LowPass at a cutoff drawn from the example's stream, over a noise
+	// floor drawn next.
 	nb := Augment{Narrowband: 1}
 	ld, err = l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 112}, &nb, []*rand.Rand{exampleRNG(1, 0, 0)})
 	if err != nil {
@@ -613,13 +614,17 @@ func TestLoadDatasetAndFeatures(t *testing.T) {
 	rng = exampleRNG(1, 0, 0)
 	rng.Float64() // the draw that turns it on
 	cutoff := 3300 + 700*rng.Float64()
+	level := float32(math.Log(l.Features.LogFloor) + 11*rng.Float64())
 	plain, err = l.loadBatch(context.Background(), exs, batchPlan{Items: []int{1}, T: 98}, nil, nil) // warped above
 	if err != nil {
 		t.Fatal(err)
 	}
 	low := &features.Matrix{Rows: 98, Cols: 80, Data: slices.Clone(plain.batch.Feats)}
 	features.LowPass(low, l.Features, cutoff)
+	for i := range low.Data {
+		low.Data[i] = max(low.Data[i], level)
+	}
 	if reflect.DeepEqual(low.Data, plain.batch.Feats) || !reflect.DeepEqual(ld.batch.Feats[:98*80], low.Data) {
-		t.Errorf("narrowband (cutoff %.0f Hz) is not the low-passed plain features", cutoff)
+		t.Errorf("narrowband (cutoff %.0f Hz, floor %.1f) is not the low-passed plain features over that floor", cutoff, level)
 	}
 }
