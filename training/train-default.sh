@@ -31,6 +31,10 @@
 # en-v5's recipe without on-the-fly augmentation for all 10 epochs (started 2026-11-27, resumes the same way;
 # ~/.cache/hark/chain-v10.sh then fine-tunes it without augmentation and scores it with training/score.sh):
 #   RUN=en-v10-noaug training/train-default.sh --augment=false
+#
+# Telephone-band augmentation and synth-v3's voices from random weights (started 2026-11-27 at the end of a session,
+# resumes the same way):
+#   SYNTH=$HOME/.cache/hark/synth-v3 RUN=en-v13-tel training/train-default.sh --narrowband 0.15
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${HARK_CACHE:-$HOME/.cache/hark}
