@@ -106,7 +106,7 @@ func (t *Trainer) writeCard() error {
 			vtlp = fmt.Sprintf(", VTLP ±%.0f %% (mel-axis warping)", 100*a.VTLP)
 		}
 		if a.Narrowband > 0 {
-			vtlp += fmt.Sprintf(", telephone band (nothing above 3.3–4 kHz) on %.0f %% of utterances", 100*a.Narrowband)
+			vtlp += fmt.Sprintf(", telephone band (nothing above 3.3–4 kHz, a random noise floor) on %.0f %% of utterances", 100*a.Narrowband)
 		}
 		spec := "no SpecAugment"
 		if a.FreqMasks > 0 || a.TimeMasks > 0 {

@@ -95,7 +95,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	speed := fs.Float64("speed", 0.1, "speed perturbation: factors in [1-x, 1+x]")
 	vtlp := fs.Float64("vtlp", 0, "vocal tract length perturbation: mel-axis warp factors in [1-x, 1+x] (0.1 is usual); 0 = off")
 	noise := fs.Float64("noise", 0.5, "fraction of utterances that get additive noise at 5-30 dB SNR")
-	narrowband := fs.Float64("narrowband", 0, "fraction of utterances made to sound like telephone audio (nothing above a cutoff in 3.3-4 kHz)")
+	narrowband := fs.Float64("narrowband", 0, "fraction of utterances made to sound like telephone audio (nothing above a cutoff in 3.3-4 kHz, over a random noise floor)")
 	specAugment := fs.Bool("specaugment", true, "mask random mel bands and time spans of the training features (SpecAugment)")
 	maxSeconds := fs.Float64("max-seconds", 30, "leave out longer utterances; 0 = keep all")
 	strict := fs.Bool("strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are counted and the first ones listed)")
