@@ -241,11 +241,11 @@ type listener struct {
 // accept feeds x to the stream; at every step boundary it checks for an endpoint and emits a partial if the
 // text changed.
 func (l *listener) accept(x []float32) error {
-	// Checked whole, before any step of it reaches the stream, so that a SampleError's index is into what the
-	// source gave and none of a bad read is half taken.
 	if l.emitErr != nil {
 		return l.emitErr
 	}
+	// Checked whole, before any step of it reaches the stream, so that a SampleError's index is into what the
+	// source gave and none of a bad read is half taken.
 	if err := checkSamples(x); err != nil {
 		return err
 	}
