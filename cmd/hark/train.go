@@ -73,6 +73,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output folder for checkpoints, model, model card, metrics and curves (default ~/.cache/hark/runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same data flags as before)")
 	initModel := fs.String("init", "", "fine-tune from this model `file` instead of random weights (\"default\": the English model embedded in hark; ./default for a file of that name)")
+	normalize := fs.Bool("normalize", false, "a new network reads features normalised per utterance (each mel band to mean 0, variance 1; streams use running statistics after 1 s), to factor out speaker and channel; with --resume it must match the run's")
 	lookahead := fs.Int("lookahead", 0, "with --init: widen the model's row convolution to read this many future frames (new taps start at zero; each frame adds one output frame of streaming latency); with --resume it must match the run's")
 	freeze := fs.String("freeze", "", "comma-separated parameter-name prefixes to keep fixed, e.g. conv,gru0")
 	epochs := fs.Int("epochs", 30, "passes over the training data")
@@ -126,6 +127,8 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		return usagef(e, "train", "%v", schedule.Validate())
 	case *lookahead != 0 && *initModel == "" && !*resume:
 		return usagef(e, "train", "--lookahead widens an --init model; a new network takes its lookahead from --config")
+	case *normalize && *initModel != "":
+		return usagef(e, "train", "--normalize is a new network's choice: an --init model keeps its own feature settings")
 	}
 	if *threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
@@ -216,6 +219,9 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--resume: %s: %w", ckPath, err)
 		}
+		if *normalize && !m.Features.Normalize {
+			return fmt.Errorf("--normalize: the run in %s reads unnormalised features, and a resumed run keeps its network", *out)
+		}
 		if net, err = train.NetFromModel(m); err != nil {
 			return err
 		}
@@ -225,7 +231,7 @@ func runTrain(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		feat := features.DefaultConfig()
-		feat.NumMels = cfg.NumMels
+		feat.NumMels, feat.Normalize = cfg.NumMels, *normalize
 		m, err := acoustic.NewModel(cfg, acoustic.EnglishVocabulary(), feat, int64(*seed))
 		if err != nil {
 			return err

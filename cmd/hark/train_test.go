@@ -50,6 +50,7 @@ func TestTrainFlags(t *testing.T) {
 		{[]string{"train", "--train", manifest, "--holdout", "1"}, 2, "--holdout must be"},
 		{[]string{"train", "--train", manifest, "extra"}, 2, "usage"},
 		{[]string{"train", "--train", manifest, "--speed", "0.7"}, 2, "--speed"},
+		{[]string{"train", "--train", manifest, "--init", "default", "--normalize"}, 2, "--normalize is a new network's choice"},
 		{[]string{"train", "--train", manifest, "--vtlp", "NaN"}, 2, "--vtlp"},
 		{[]string{"train", "--train", manifest, "--noise", "2"}, 2, "--noise"},
 		{[]string{"train", "--train", manifest, "--epochs", "0", "--out", filepath.Join(dir, "r4")}, 2, "--epochs"},
@@ -274,5 +275,39 @@ func TestTrainBadManifestLines(t *testing.T) {
 		if !tt.strict && !strings.Contains(stderr, "6 utterances") {
 			t.Errorf("strict=false: the good lines were not all kept:\n%s", stderr)
 		}
+	}
+}
+
+// --normalize makes a network that reads per-utterance normalised features, and a resumed run keeps it: the
+// command run again with --normalize resumes, and a run without it refuses --normalize on resume.
+func TestTrainNormalize(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeToyCorpus(t, dir, 8)
+	run := func(out string, extra ...string) (int, string) {
+		args := append([]string{"train", "--train", manifest, "--holdout", "0.25", "--config", "tiny", "--epochs", "1",
+			"--batch", "4", "--out", out, "--cache", filepath.Join(dir, "cache"), "--warmup", "1", "-t", "1"}, extra...)
+		code, _, stderr := runHark(t, nil, args...)
+		return code, stderr
+	}
+	norm := filepath.Join(dir, "norm")
+	if code, stderr := run(norm, "--normalize"); code != 0 {
+		t.Fatalf("train --normalize = %d: %s", code, stderr)
+	}
+	m, err := acoustic.LoadFile(filepath.Join(norm, train.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Features.Normalize {
+		t.Error("the model of a --normalize run does not normalise its features")
+	}
+	if code, stderr := run(norm, "--normalize", "--resume"); code != 0 {
+		t.Errorf("the same command with --resume = %d: %s", code, stderr)
+	}
+	plain := filepath.Join(dir, "plain")
+	if code, stderr := run(plain); code != 0 {
+		t.Fatalf("train = %d: %s", code, stderr)
+	}
+	if code, stderr := run(plain, "--normalize", "--resume"); code == 0 || !strings.Contains(stderr, "unnormalised features") {
+		t.Errorf("--normalize on resuming a plain run = %d: %s", code, stderr)
 	}
 }
