@@ -573,3 +573,14 @@ func TestG711Expansion(t *testing.T) {
 		}
 	}
 }
+
+// A file that is only an ID3 tag (an MP3 whose audio was cut off, a tag editor's leftover) says so, rather than
+// "empty file".
+func TestOnlyID3Tag(t *testing.T) {
+	tag := []byte("ID3\x04\x00\x00\x00\x00\x00\x0a0123456789") // a 10-byte tag body of padding
+	_, _, err := Decode(bytes.NewReader(tag), "tag.mp3")
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "tag.mp3: an ID3 tag and no audio after it") {
+		t.Errorf("got %v, want a FormatError saying the file holds only an ID3 tag", err)
+	}
+}

@@ -20,6 +20,9 @@ func sniff(br *bufio.Reader, name string) (string, error) {
 			return "", nameErr(name, err) // the input failed: what came is no evidence of damage
 		}
 		if len(head) == 0 {
+			if tags > 0 {
+				return "", formatErr(name, nil, "an ID3 tag and no audio after it")
+			}
 			return "", formatErr(name, nil, "empty file")
 		}
 		switch {
