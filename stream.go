@@ -163,8 +163,9 @@ func (s *Stream) toDecoder(lp *acoustic.Matrix) error {
 	return nil
 }
 
-// Partial returns the text of the current utterance so far, as if it ended now. It may change as more audio
-// comes: words can be revised until Final.
+// Partial returns the text of the current utterance so far: the search's best guess, with a word still being
+// spoken shown as its letters so far ("it was not exactly a deporta"). It may change as more audio comes: words
+// can be revised until Final.
 func (s *Stream) Partial() string {
 	return s.PartialResult().Text
 }

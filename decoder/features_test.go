@@ -283,6 +283,78 @@ func TestParseHotWord(t *testing.T) {
 	}
 }
 
+// TestPartialGrowsThroughLongWord: while a long word is spelled, Partial shows its letters so far, even with an
+// LM and an unknown-word penalty that make any unfinished word lose once it is completed as the utterance's
+// end; Final still ends the utterance. The letters' posteriors are soft (blank close behind) as a real model's
+// are, so that dropping the word's letters is cheap next to the penalty.
+func TestPartialGrowsThroughLongWord(t *testing.T) {
+	v := DefaultVocabulary()
+	model, err := lm.ReadARPA(context.Background(), strings.NewReader("\\data\\\nngram 1=6\n\n\\1-grams:\n-99 <s>\n-1 </s>\n-2 <unk>\n-1 the\n-2 wonderful\n-1.5 cat\n\n\\end\\\n"), "s.arpa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "the wonderful cat"
+	rng := rand.New(rand.NewPCG(7, 8))
+	lp := synthPosteriors(v, text, rng)
+	for _, row := range lp {
+		if row[v.Space] > -0.7 {
+			continue // the word boundaries stay clear
+		}
+		for i, x := range row {
+			p := 0.6 * math.Exp(float64(x))
+			if i == v.Blank {
+				p += 0.4
+			}
+			row[i] = float32(math.Log(p))
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		opts Options
+	}{
+		{"LM", Options{LM: model, Alpha: 0.8, UnknownPenalty: -30}},
+		{"LM with lookahead", Options{LM: model, Alpha: 0.8, UnknownPenalty: -30, Lookahead: true}},
+		{"hot word", Options{LM: model, Alpha: 0.8, UnknownPenalty: -30, Lookahead: true,
+			HotWords: []HotWord{{"wonderful", 3}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.BeamWidth, tt.opts.FrameDuration = 16, 0.03
+			st := mustNew(t, v, tt.opts).NewStream()
+			var shown []string // the unfinished second word in each partial, in order, without repeats
+			for i := range lp {
+				if err := st.Accept(lp[i : i+1]); err != nil {
+					t.Fatal(err)
+				}
+				p := st.Partial()
+				w := strings.Fields(p.Text)
+				if len(p.Words) != len(w) {
+					t.Fatalf("partial %q has %d word times", p.Text, len(p.Words))
+				}
+				if len(w) == 2 && w[1] != "wonderful" && (len(shown) == 0 || shown[len(shown)-1] != w[1]) {
+					shown = append(shown, w[1])
+				}
+			}
+			// The first letter or two may wait for the word's lookahead charge to be outweighed; from the fourth
+			// on, every letter must show.
+			var want []string
+			for k := 4; k < len("wonderful"); k++ {
+				want = append(want, "wonderful"[:k])
+			}
+			if len(shown) < len(want) || !reflect.DeepEqual(shown[len(shown)-len(want):], want) {
+				t.Errorf("unfinished words shown: %q, want them to end with %q", shown, want)
+			}
+			for i := 1; i < len(shown); i++ {
+				if !strings.HasPrefix(shown[i], shown[i-1]) {
+					t.Errorf("unfinished words shown: %q: %q does not grow from %q", shown, shown[i], shown[i-1])
+				}
+			}
+			if got := st.Final().Best().Text; got != text {
+				t.Errorf("final %q, want %q", got, text)
+			}
+		})
+	}
+}
+
 // TestStreamingEqualsBatch feeds frames in random chunks, asking for partial results in between, and requires the
 // final result to equal the batch result exactly.
 func TestStreamingEqualsBatch(t *testing.T) {

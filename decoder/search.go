@@ -461,10 +461,15 @@ type final struct {
 // scored, unconfirmed hot-phrase credit withdrawn. Prefixes that differ only by a trailing space are merged.
 // It does not change the search, so it serves both partial and final results.
 //
+// With unfinished set, it ranks the prefixes as the search itself does instead, a word still being spelled
+// keeping its letters so far and its lookahead charge: a live caption then grows while a long word is spoken.
+// Completing it would call "wonde" an unknown word, and the prefix without it would win until the word was
+// whole, freezing the caption for up to a second.
+//
 // Live recognition calls it every frame, so it must not cost the utterance's length per prefix: prefixes are
 // merged by node (a prefix ending in a space has its parent's text, since the search never makes leading or
 // repeated spaces and a node has one child per symbol), and only the n best are spelled out.
-func (s *search) finish(nbest int) []Hypothesis {
+func (s *search) finish(nbest int, unfinished bool) []Hypothesis {
 	d := s.d
 	byKey := map[*node]int{}
 	var out []*final
@@ -473,24 +478,26 @@ func (s *search) finish(nbest int) []Hypothesis {
 			continue
 		}
 		extra, lmSum := 0.0, n.lmSum
-		state := n.lmState
-		lastLetter := n.sym >= 0 && !s.isSpace(n.sym)
-		if lastLetter {
-			wd, lnp, next := s.wordScore(n)
-			extra += wd
-			lmSum += lnp
-			state = next
-		}
-		if d.opts.LM != nil {
-			e := d.opts.LM.EndScore(state)
-			extra += d.opts.Alpha * e
-			lmSum += e
-		}
-		if d.hot != nil && n.hot >= 0 {
-			if lastLetter && d.hot.isEnd[n.hot] {
-				extra += d.hot.boost[n.hot] - n.hotPend
-			} else {
-				extra -= n.hotPend
+		if !unfinished {
+			lastLetter := n.sym >= 0 && !s.isSpace(n.sym)
+			state := n.lmState
+			if lastLetter {
+				wd, lnp, next := s.wordScore(n)
+				extra += wd
+				lmSum += lnp
+				state = next
+			}
+			if d.opts.LM != nil {
+				e := d.opts.LM.EndScore(state)
+				extra += d.opts.Alpha * e
+				lmSum += e
+			}
+			if d.hot != nil && n.hot >= 0 {
+				if lastLetter && d.hot.isEnd[n.hot] {
+					extra += d.hot.boost[n.hot] - n.hotPend
+				} else {
+					extra -= n.hotPend
+				}
 			}
 		}
 		total := n.score + extra

@@ -43,12 +43,14 @@ func (st *Stream) Accept(frames [][]float32) error {
 // Frames returns the number of frames accepted so far.
 func (st *Stream) Frames() int { return int(st.s.t) }
 
-// Partial returns the best hypothesis for the frames so far, as if the utterance ended here.
+// Partial returns the search's best hypothesis for the frames so far. Unlike Final it does not end the
+// utterance: a word still being spoken is shown as the letters spelled so far ("the wonde"), so that a live
+// caption keeps up with a long word, and its scores leave out the end of sentence and the last word's LM score.
 func (st *Stream) Partial() Hypothesis {
-	return st.s.finish(1)[0]
+	return st.s.finish(1, true)[0]
 }
 
 // Final returns the n-best result for all frames accepted. The stream may still accept more frames afterwards.
 func (st *Stream) Final() Result {
-	return Result{Hypotheses: st.s.finish(st.d.opts.NBest)}
+	return Result{Hypotheses: st.s.finish(st.d.opts.NBest, false)}
 }

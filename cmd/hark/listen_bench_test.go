@@ -34,7 +34,9 @@ func (c *clockedSource) Read(ctx context.Context, p []float32) (int, error) {
 // (ALSA's file plugin), paced to real time, into Recognizer.Listen with the default endpoint rules. For every
 // word of every final it finds the first partial that holds the word and reports how long after the word's end
 // (the model's word end time) that partial came, and for every final how long after its last word's end it
-// came (the endpoint rule's trailing silence, 1.2 s, plus the processing delay). Processing lag is, for every
+// came (the endpoint rule's trailing silence, 1.2 s, plus the processing delay). Word onset is how long after a
+// final word's start the first partial with anything in its place came: a caption that waits for whole words
+// shows a long word only after it ends. Processing lag is, for every
 // event, how long after the end of the audio it covers it came: the part of the lag that is computing, not the
 // model's lookahead (which the partial lag includes). It needs a trained model and
 // a recording, named by HARK_LISTEN_MODEL and HARK_LISTEN_WAV (and optionally an LM, HARK_LISTEN_LM);
@@ -92,7 +94,7 @@ func BenchmarkListenLatency(b *testing.B) {
 	x = append(x, make([]float32, 2*audio.SampleRate)...) // room for the last endpoint to fire
 	mictest.Samples(b, x, audio.SampleRate, 1)
 	seconds := float64(len(x)) / audio.SampleRate
-	var lags, finalDelays, behind []float64
+	var lags, onsets, finalDelays, behind []float64
 	words := 0
 	for i := 0; i < b.N; i++ {
 		s, err := mic.Open(mic.Config{Device: mictest.Device, Rate: audio.SampleRate,
@@ -132,9 +134,17 @@ func BenchmarkListenLatency(b *testing.B) {
 			}
 			for k, w := range fw {
 				words++
+				shown := false
 				for _, p := range evs[:j] {
 					pw := p.ev.Result.Words
-					if p.ev.Type == hark.EventPartial && p.ev.Start == f.ev.Start && len(pw) > k && pw[k].Text == w.Text {
+					if p.ev.Type != hark.EventPartial || p.ev.Start != f.ev.Start || len(pw) <= k {
+						continue
+					}
+					if !shown {
+						onsets = append(onsets, p.at-w.Start)
+						shown = true
+					}
+					if pw[k].Text == w.Text {
 						lags = append(lags, p.at-w.End)
 						break
 					}
@@ -149,6 +159,7 @@ func BenchmarkListenLatency(b *testing.B) {
 		b.Fatal("no words recognised")
 	}
 	slices.Sort(lags)
+	slices.Sort(onsets)
 	slices.Sort(finalDelays)
 	slices.Sort(behind)
 	q := func(xs []float64, p float64) float64 {
@@ -160,6 +171,8 @@ func BenchmarkListenLatency(b *testing.B) {
 	b.ReportMetric(q(lags, 0.5), "partial-lag-p50-ms")
 	b.ReportMetric(q(lags, 0.9), "partial-lag-p90-ms")
 	b.ReportMetric(lags[len(lags)-1]*1000, "partial-lag-max-ms")
+	b.ReportMetric(q(onsets, 0.5), "word-onset-p50-ms")
+	b.ReportMetric(q(onsets, 0.9), "word-onset-p90-ms")
 	b.ReportMetric(q(finalDelays, 0.5), "final-delay-p50-ms")
 	b.ReportMetric(q(finalDelays, 1), "final-delay-max-ms")
 	b.ReportMetric(q(behind, 0.5), "processing-lag-p50-ms")
