@@ -118,13 +118,14 @@ func eventLog(evs []Event) string {
 }
 
 // Events depend on the audio only, not on how the source splits it; utterances are cut at the silence, each
-// final is what Recognize gives for the utterance's samples, and partials come in between.
+// final is what Recognize gives for the utterance's samples (with WholeUtterances), and partials come in
+// between.
 func TestListenUtterances(t *testing.T) {
 	x := twoSentences(t)
 	for _, mode := range decoderModes(t) {
 		t.Run(mode.name, func(t *testing.T) {
 			r := mustRecognizer(t, pausingModel(t), mode.opts...)
-			opts := ListenOptions{Endpoint: DefaultEndpointConfig()}
+			opts := ListenOptions{Endpoint: DefaultEndpointConfig(), WholeUtterances: true}
 			want, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -167,6 +168,90 @@ func TestListenUtterances(t *testing.T) {
 	}
 }
 
+func segmentsOf(evs []Event) int {
+	n := 0
+	for _, ev := range evs {
+		n += len(ev.Result.Segments)
+	}
+	return n
+}
+
+// An utterance is recognised in pieces cut at pauses: the final's segments are the pieces, in order, each
+// exactly what Recognize gives for its samples; partials after a cut keep the text before it; and the events
+// still depend on the audio alone. WholeUtterances makes the utterance one piece again.
+func TestListenPieces(t *testing.T) {
+	x := twoSentences(t)
+	for _, mode := range decoderModes(t) {
+		t.Run(mode.name, func(t *testing.T) {
+			r := mustRecognizer(t, pausingModel(t), mode.opts...)
+			// No endpoint before the input ends: the pause between the sentences is for the pieces alone.
+			opts := ListenOptions{Endpoint: EndpointConfig{Rules: []EndpointRule{{MinTrailingSilence: 10}}}}
+			evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := finals(evs)
+			if len(fs) != 1 || len(fs[0].Result.Segments) < 2 {
+				t.Fatalf("want one final of two pieces at least:\n%s", eventLog(evs))
+			}
+			f := fs[0]
+			var texts []string
+			end := f.Start
+			for i, seg := range f.Result.Segments {
+				if seg.Start < end || seg.End <= seg.Start || seg.End > f.End {
+					t.Errorf("segment %d spans %.3f–%.3f s after a piece ending at %.3f s, in a final ending at %.3f s",
+						i, seg.Start, seg.End, end, f.End)
+				}
+				end = seg.End
+				rec, err := r.Recognize(context.Background(), x[int(seg.Start*16000+0.5):int(seg.End*16000+0.5)])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec.Text != seg.Text {
+					t.Errorf("piece %d %q, Recognize of its %.2f–%.2f s gives %q", i, seg.Text, seg.Start, seg.End, rec.Text)
+				}
+				texts = append(texts, seg.Text)
+			}
+			// The first sentence lasts 4.07 s, the pause after it 1.5 s.
+			if first := f.Result.Segments[0]; first.End < 3 || first.End > 4.07+1.5 || first.End < first.Words[len(first.Words)-1].End+0.3 {
+				t.Errorf("first piece ends at %.2f s, its last word at %.2f s; want a cut after 3 s and 0.3 s of silence, before the second sentence",
+					first.End, first.Words[len(first.Words)-1].End)
+			}
+			if f.Result.Text != strings.Join(texts, " ") {
+				t.Errorf("final %q, pieces %q", f.Result.Text, texts)
+			}
+			cut := f.Result.Segments[0]
+			for _, ev := range evs {
+				if ev.Type == EventPartial && ev.End > cut.End && !strings.HasPrefix(ev.Result.Text, cut.Text) {
+					t.Errorf("partial at %.2f s %q lost the first piece %q", ev.End, ev.Result.Text, cut.Text)
+				}
+			}
+			for _, steps := range [][]int{{160}, {1000, 37, 4801}} {
+				got, err := listenAll(t, r, &chunkSource{x: x, steps: steps}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := eventLog(got), eventLog(evs); g != w {
+					t.Errorf("reads of %v: events\n%s\nwant\n%s", steps, g, w)
+				}
+			}
+
+			opts.WholeUtterances = true
+			whole, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := r.Recognize(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fs := finals(whole); len(fs) != 1 || len(fs[0].Result.Segments) != 1 || fs[0].Result.Text != rec.Text {
+				t.Errorf("WholeUtterances: want one final of one segment, Recognize's %q:\n%s", rec.Text, eventLog(whole))
+			}
+		})
+	}
+}
+
 // A Listener, pushed the audio in pieces of any size, emits exactly Listen's events; so does AcceptPCM16 with
 // messages that split samples. Checking an Endpointer between a Stream's Accept calls would cut where the calls
 // fall instead.
@@ -178,8 +263,8 @@ func TestListenerMatchesListen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(finals(want)) != 2 {
-		t.Fatalf("Listen gave %d finals, want 2", len(finals(want)))
+	if segs := segmentsOf(finals(want)); segs < 2 {
+		t.Fatalf("Listen gave %d segments in its finals, want the two sentences at least:\n%s", segs, eventLog(want))
 	}
 	pcm := make([]byte, 2*len(x))
 	quantised := make([]float32, len(x))
@@ -266,7 +351,7 @@ func TestListenEndpointDefaults(t *testing.T) {
 	x := twoSentences(t)
 	r := mustRecognizer(t, pausingModel(t), WithGreedy())
 	src := func() *chunkSource { return &chunkSource{x: x, steps: []int{1600}} }
-	explicit, err := listenAll(t, r, src(), ListenOptions{Endpoint: DefaultEndpointConfig()})
+	explicit, err := listenAll(t, r, src(), ListenOptions{Endpoint: DefaultEndpointConfig(), WholeUtterances: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,8 +360,8 @@ func TestListenEndpointDefaults(t *testing.T) {
 		opts   ListenOptions
 		finals int
 	}{
-		{"zero options", ListenOptions{}, 2},
-		{"no endpoints", ListenOptions{NoEndpoints: true}, 1},
+		{"zero options", ListenOptions{WholeUtterances: true}, 2},
+		{"no endpoints", ListenOptions{NoEndpoints: true, WholeUtterances: true}, 1},
 	} {
 		evs, err := listenAll(t, r, src(), tt.opts)
 		if err != nil {

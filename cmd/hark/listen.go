@@ -35,6 +35,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 	pause := fs.Float64("endpoint-pause", def[1].MinTrailingSilence, "end an utterance after this many `seconds` of silence after some recognised text (0: never)")
 	idle := fs.Float64("endpoint-idle", def[0].MinTrailingSilence, "end an utterance after this many `seconds` of silence while nothing has been recognised (0: never)")
 	maxLen := fs.Float64("endpoint-max", def[2].MinUtteranceLength, "after this many `seconds`, end an utterance at the next short pause (0.3 s), and at 1.5 times as long whatever is said (0: never)")
+	whole := fs.Bool("whole-utterances", false, "recognise each utterance in one piece (by default it is cut, unseen, at pauses of 0.3 s once a piece has lasted 3 s, which recognises long speech better)")
 	list := fs.Bool("list-devices", false, "list the audio input devices (names quoted, the default one marked *) and exit")
 	device := fs.String("device", "", "capture from the input device with this exact `name` (see --list-devices; default: the system's default input)")
 	rate := fs.Int("rate", 0, "capture at this device sample rate in `Hz` (default: the device's own); audio is resampled to 16 kHz")
@@ -99,7 +100,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		rules = append(rules, hark.LongUtteranceRules(*maxLen)...)
 	}
 	opts := hark.ListenOptions{Endpoint: hark.EndpointConfig{Rules: rules}, NoEndpoints: len(rules) == 0,
-		MaxSamples: int64(math.Round(*seconds * audio.SampleRate))}
+		MaxSamples: int64(math.Round(*seconds * audio.SampleRate)), WholeUtterances: *whole}
 	if *format == "txt" { // transcribe's name for it
 		*format = "text"
 	}
