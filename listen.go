@@ -241,13 +241,20 @@ func (r *Recognizer) newListener(opts ListenOptions, emit func(Event) error) (*l
 // file: at a pause of 0.3 s once the piece has lasted 3 s. The cuts are invisible (one final still ends the
 // utterance, with a segment for each piece), but the model and the search start afresh at each: over long
 // stretches both lose words (the recurrent state drifts from what training showed it, the beam fills with
-// variants of old words, and sentences run into each other in the LM's context). On bench/long-audio.sh's
-// held-out recordings streaming WER went from 60.35 % to 57.05 % (the VAD path: 56.04 %); the dev sets' single
-// sentences through the streaming path 52.43 % → 52.38 %. Cutting at every 0.3 s pause scored 56.96 % and
-// 52.64 %: pieces under 3 s lose more context than they gain.
+// variants of old words, and sentences run into each other in the LM's context). Measured in BENCHMARKS.md
+// (long recordings): the pieces took streaming WER from 60.35 % to 55.49 %.
 func pieceRules() EndpointConfig {
 	return EndpointConfig{Rules: []EndpointRule{{MustContainText: true, MinUtteranceLength: 3, MinTrailingSilence: 0.3}}}
 }
+
+// After a cut the model is not run on the pause: a model started afresh on silence may spell a letter or two
+// there, which would restart the endpoint's count of silence. The audio goes to the VAD alone until it hears
+// speech (or gapMax has passed, so that speech below its level floor is not lost), and the next piece starts
+// with pieceLead of the pause before it, as a VAD's segment of a file is padded.
+const (
+	pieceLead = 0.3 // seconds
+	gapMax    = 1.0 // seconds
+)
 
 // listener is the state of Listen and of a Listener for one input.
 type listener struct {
@@ -262,6 +269,9 @@ type listener struct {
 	pieceFrames int         // whole steps in the current piece
 	start       float64     // the utterance's start, seconds from the first sample
 	done        Result      // the utterance's pieces before the current one (times from the first sample)
+	gapping     bool        // between a cut and the next piece: the audio goes to the VAD alone
+	gap         []float32   // the end of the pause since the cut, at most pieceLead: the next piece's lead
+	gapLen      int         // samples since the cut
 	partial     string      // the last partial text emitted in this utterance
 	spoke       bool        // a partial with text was emitted in this utterance
 	emitErr     error       // emit failed: stop at once, no more events
@@ -281,7 +291,11 @@ func (l *listener) accept(x []float32) error {
 	}
 	for len(x) > 0 {
 		k := min(len(x), l.step-l.inStep)
-		if err := l.s.Accept(x[:k]); err != nil {
+		if l.gapping {
+			l.s.vad.Accept(x[:k])
+			l.gap = append(l.gap, x[:k]...)
+			l.gapLen += k
+		} else if err := l.s.Accept(x[:k]); err != nil {
 			return err
 		}
 		x, l.inStep = x[k:], l.inStep+k
@@ -290,29 +304,80 @@ func (l *listener) accept(x []float32) error {
 		}
 		l.inStep = 0
 		l.frames++
-		l.pieceFrames++
-		piece := l.s.PartialResult()
-		u := l.utterance(piece)
-		rule, ok := l.end.Detect(l.frames, u.Text != "", l.inFrames(l.s.trailingSilence(u)))
-		var err error
-		switch {
-		case ok:
-			err = l.final(rule)
-		case l.cut != nil && l.cutHere(piece):
-			l.pieceFrames = 0
-			l.addPiece(l.s.Final())
-			err = l.sendPartial(l.utterance(Result{}))
-		default:
-			err = l.sendPartial(u)
-		}
-		if err != nil {
+		if err := l.atStep(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// atStep runs at every step boundary: it ends the utterance at an endpoint, cuts it into pieces, and emits
+// partials.
+func (l *listener) atStep() error {
+	if l.gapping && !l.resume() {
+		u := l.utterance(Result{})
+		rule, ok := l.end.Detect(l.frames, u.Text != "", l.inFrames(l.silenceAfter(u)))
+		if ok {
+			return l.final(rule)
+		}
+		if lead := l.samples(pieceLead); len(l.gap) > lead {
+			// Keep the buffer short: what is older than the lead will not be heard.
+			l.s.skip(len(l.gap) - lead)
+			l.gap = append(l.gap[:0], l.gap[len(l.gap)-lead:]...)
+		}
+		return nil
+	}
+	if l.gapping {
+		// Speech again: the next piece starts with the lead.
+		lead := l.gap[max(len(l.gap)-l.samples(pieceLead), 0):]
+		l.s.skip(len(l.gap) - len(lead))
+		l.gapping, l.gap = false, l.gap[:0]
+		l.pieceFrames = len(lead) / l.step
+		if err := l.s.acceptHeard(lead); err != nil {
+			return err
+		}
+	}
+	l.pieceFrames++
+	piece := l.s.PartialResult()
+	u := l.utterance(piece)
+	rule, ok := l.end.Detect(l.frames, u.Text != "", l.inFrames(l.silenceAfter(u)))
+	switch {
+	case ok:
+		return l.final(rule)
+	case l.cut != nil && l.cutHere(piece):
+		l.addPiece(l.s.Final())
+		l.gapping, l.gapLen, l.pieceFrames = true, 0, 0
+		return l.sendPartial(l.utterance(Result{}))
+	}
+	return l.sendPartial(u)
+}
+
+// resume reports whether the gap after a cut is over: the VAD heard speech in the last step, or the gap has
+// lasted gapMax.
+func (l *listener) resume() bool {
+	return l.s.vad.sustainedSilence() < l.r.frame || l.gapLen >= l.samples(gapMax)
+}
+
+func (l *listener) samples(seconds float64) int {
+	return int(math.Round(seconds * float64(l.r.model.Features.SampleRate)))
+}
+
 func (l *listener) inFrames(seconds float64) int { return int(math.Floor(seconds/l.r.frame + 1e-6)) }
+
+// now returns the time of the audio accepted so far, seconds from the first sample.
+func (l *listener) now() float64 {
+	return l.s.start + l.s.Elapsed() + float64(len(l.gap))/float64(l.r.model.Features.SampleRate)
+}
+
+// silenceAfter returns the utterance's trailing silence, u being the utterance so far: Stream.TrailingSilence
+// over all its pieces and the gap.
+func (l *listener) silenceAfter(u Result) float64 {
+	decoded := l.now() - l.start
+	if len(u.Words) > 0 {
+		decoded = max(l.now()-u.Words[len(u.Words)-1].End, 0)
+	}
+	return min(decoded, l.s.vad.sustainedSilence())
+}
 
 // cutHere reports whether the current piece, whose partial result is piece, ends here.
 func (l *listener) cutHere(piece Result) bool {
@@ -320,7 +385,8 @@ func (l *listener) cutHere(piece Result) bool {
 	return ok
 }
 
-// addPiece appends a piece's final result to the utterance's.
+// addPiece appends a piece's final result to the utterance's. The first error is kept: the pieces after it
+// are recognised, but the audio where it happened was not.
 func (l *listener) addPiece(res Result) {
 	for _, seg := range res.Segments {
 		l.done.AddSegment(seg)
@@ -328,28 +394,25 @@ func (l *listener) addPiece(res Result) {
 	if len(res.Alternatives) > 0 {
 		l.done.Alternatives = combineAlternatives(l.done.Alternatives, res.Alternatives)
 	}
-	l.done.Duration += res.Duration
-	if res.Error != "" {
+	if l.done.Error == "" {
 		l.done.Error = res.Error
 	}
 }
 
-// utterance returns the utterance so far: its finished pieces followed by piece, the current one.
+// utterance returns the utterance so far: its finished pieces followed by piece, the current one (nothing
+// between pieces), all of it copied, since the events hand it to the caller. Partials have no alternatives:
+// the current piece's n-best list is only made at its end.
 func (l *listener) utterance(piece Result) Result {
-	if len(l.done.Segments) == 0 && l.done.Duration == 0 {
-		return piece
-	}
-	u := l.done
-	u.Words, u.Segments = slices.Clip(u.Words), slices.Clip(u.Segments) // appending must not reach into l.done
-	u.Alternatives = slices.Clip(u.Alternatives)
-	for _, seg := range piece.Segments {
+	u := Result{Duration: l.now() - l.start, Error: l.done.Error}
+	for _, seg := range slices.Concat(l.done.Segments, piece.Segments) {
+		seg.Words = slices.Clone(seg.Words)
+		seg.Alternatives = slices.Clone(seg.Alternatives)
 		u.AddSegment(seg)
 	}
 	if len(piece.Alternatives) > 0 {
-		u.Alternatives = combineAlternatives(u.Alternatives, piece.Alternatives)
+		u.Alternatives = combineAlternatives(l.done.Alternatives, piece.Alternatives)
 	}
-	u.Duration += piece.Duration
-	if piece.Error != "" {
+	if u.Error == "" {
 		u.Error = piece.Error
 	}
 	return u
@@ -369,6 +432,10 @@ func (l *listener) sendPartial(p Result) error {
 
 // final ends the utterance, emitting its transcript if it had any text.
 func (l *listener) final(rule int) error {
+	if l.gapping {
+		l.s.skip(len(l.gap))
+		l.gapping, l.gap = false, l.gap[:0]
+	}
 	start := l.start
 	res := l.utterance(l.s.Final())
 	spoke := l.spoke || res.Text != ""
@@ -394,7 +461,7 @@ func (l *listener) finish(cause error) error {
 	if l.emitErr != nil {
 		return l.emitErr
 	}
-	if l.s.Elapsed() > 0 {
+	if l.now() > l.start {
 		if err := l.final(-1); err != nil && cause == nil {
 			cause = err
 		}

@@ -118,13 +118,20 @@ func eventLog(evs []Event) string {
 }
 
 // Events depend on the audio only, not on how the source splits it; utterances are cut at the silence, each
-// final is what Recognize gives for the utterance's samples (with WholeUtterances), and partials come in
-// between.
+// final is what Recognize gives for the utterance's samples (with WholeUtterances: by default the first
+// utterance is recognised in a piece that ends 0.3 s into the pause, which the test of pieces checks), and
+// partials come in between.
 func TestListenUtterances(t *testing.T) {
 	x := twoSentences(t)
 	for _, mode := range decoderModes(t) {
 		t.Run(mode.name, func(t *testing.T) {
 			r := mustRecognizer(t, pausingModel(t), mode.opts...)
+			// The pausing model spells letters on silence from a fresh start: a piece started inside the pause
+			// would restart the endpoint's count of silence.
+			byDefault, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, ListenOptions{})
+			if fs := finals(byDefault); err != nil || len(fs) != 2 || fs[0].Rule != 1 || fs[1].Start != fs[0].End {
+				t.Errorf("default options: %v, want two finals, the first by the pause rule (1):\n%s", err, eventLog(byDefault))
+			}
 			opts := ListenOptions{Endpoint: DefaultEndpointConfig(), WholeUtterances: true}
 			want, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
 			if err != nil {
@@ -168,87 +175,111 @@ func TestListenUtterances(t *testing.T) {
 	}
 }
 
-func segmentsOf(evs []Event) int {
-	n := 0
-	for _, ev := range evs {
-		n += len(ev.Result.Segments)
-	}
-	return n
-}
-
 // An utterance is recognised in pieces cut at pauses: the final's segments are the pieces, in order, each
-// exactly what Recognize gives for its samples; partials after a cut keep the text before it; and the events
-// still depend on the audio alone. WholeUtterances makes the utterance one piece again.
+// exactly what Recognize gives for its samples; the model does not hear the pause after a cut, and the next
+// piece starts 0.3 s before the VAD hears speech again, or 0.7 s after the cut when it does not within 1 s;
+// partials after a cut keep the text before it; the input may end right at a cut; n-best lists join the
+// pieces'; and the events still depend on the audio alone. WholeUtterances makes the utterance one piece.
 func TestListenPieces(t *testing.T) {
-	x := twoSentences(t)
-	for _, mode := range decoderModes(t) {
-		t.Run(mode.name, func(t *testing.T) {
-			r := mustRecognizer(t, pausingModel(t), mode.opts...)
-			// No endpoint before the input ends: the pause between the sentences is for the pieces alone.
-			opts := ListenOptions{Endpoint: EndpointConfig{Rules: []EndpointRule{{MinTrailingSilence: 10}}}}
-			evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fs := finals(evs)
-			if len(fs) != 1 || len(fs[0].Result.Segments) < 2 {
-				t.Fatalf("want one final of two pieces at least:\n%s", eventLog(evs))
-			}
-			f := fs[0]
-			var texts []string
-			end := f.Start
-			for i, seg := range f.Result.Segments {
-				if seg.Start < end || seg.End <= seg.Start || seg.End > f.End {
-					t.Errorf("segment %d spans %.3f–%.3f s after a piece ending at %.3f s, in a final ending at %.3f s",
-						i, seg.Start, seg.End, end, f.End)
-				}
-				end = seg.End
-				rec, err := r.Recognize(context.Background(), x[int(seg.Start*16000+0.5):int(seg.End*16000+0.5)])
+	sample := loadSample(t)
+	const sentence = 4.07 // seconds: the sample's length
+	modes := append(decoderModes(t), struct {
+		name string
+		opts []Option
+	}{"3-best", append(decoderModes(t)[2].opts, WithNBest(3))})
+	for _, pause := range []float64{0.6, 1.5} {
+		x := concat(sample, make([]float32, int(pause*16000)), sample, make([]float32, 4800))
+		for _, mode := range modes {
+			t.Run(fmt.Sprintf("%s, pause %.1f s", mode.name, pause), func(t *testing.T) {
+				r := mustRecognizer(t, pausingModel(t), mode.opts...)
+				// No endpoint before the input ends: the pause between the sentences is for the pieces alone.
+				opts := ListenOptions{Endpoint: EndpointConfig{Rules: []EndpointRule{{MinTrailingSilence: 10}}}}
+				evs, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if rec.Text != seg.Text {
-					t.Errorf("piece %d %q, Recognize of its %.2f–%.2f s gives %q", i, seg.Text, seg.Start, seg.End, rec.Text)
+				fs := finals(evs)
+				if len(fs) != 1 || len(fs[0].Result.Segments) < 2 {
+					t.Fatalf("want one final of two pieces at least:\n%s", eventLog(evs))
 				}
-				texts = append(texts, seg.Text)
-			}
-			// The first sentence lasts 4.07 s, the pause after it 1.5 s.
-			if first := f.Result.Segments[0]; first.End < 3 || first.End > 4.07+1.5 || first.End < first.Words[len(first.Words)-1].End+0.3 {
-				t.Errorf("first piece ends at %.2f s, its last word at %.2f s; want a cut after 3 s and 0.3 s of silence, before the second sentence",
-					first.End, first.Words[len(first.Words)-1].End)
-			}
-			if f.Result.Text != strings.Join(texts, " ") {
-				t.Errorf("final %q, pieces %q", f.Result.Text, texts)
-			}
-			cut := f.Result.Segments[0]
-			for _, ev := range evs {
-				if ev.Type == EventPartial && ev.End > cut.End && !strings.HasPrefix(ev.Result.Text, cut.Text) {
-					t.Errorf("partial at %.2f s %q lost the first piece %q", ev.End, ev.Result.Text, cut.Text)
+				f := fs[0]
+				var texts []string
+				end := f.Start
+				for i, seg := range f.Result.Segments {
+					if seg.Start < end || seg.End <= seg.Start || seg.End > f.End {
+						t.Errorf("segment %d spans %.3f–%.3f s after a piece ending at %.3f s, in a final ending at %.3f s",
+							i, seg.Start, seg.End, end, f.End)
+					}
+					end = seg.End
+					rec, err := r.Recognize(context.Background(), x[int(seg.Start*16000+0.5):int(seg.End*16000+0.5)])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if rec.Text != seg.Text {
+						t.Errorf("piece %d %q, Recognize of its %.2f–%.2f s gives %q", i, seg.Text, seg.Start, seg.End, rec.Text)
+					}
+					if len(seg.Alternatives) != len(rec.Alternatives) || len(seg.Alternatives) > 0 && seg.Alternatives[0].Text != rec.Alternatives[0].Text {
+						t.Errorf("piece %d alternatives %+v, Recognize's %+v", i, seg.Alternatives, rec.Alternatives)
+					}
+					texts = append(texts, seg.Text)
 				}
-			}
-			for _, steps := range [][]int{{160}, {1000, 37, 4801}} {
-				got, err := listenAll(t, r, &chunkSource{x: x, steps: steps}, opts)
-				if err != nil {
-					t.Fatal(err)
+				if f.Result.Text != strings.Join(texts, " ") {
+					t.Errorf("final %q, pieces %q", f.Result.Text, texts)
 				}
-				if g, w := eventLog(got), eventLog(evs); g != w {
-					t.Errorf("reads of %v: events\n%s\nwant\n%s", steps, g, w)
+				if alts := f.Result.Alternatives; len(alts) > 0 && alts[0].Text != f.Result.Text {
+					t.Errorf("final %q, its best alternative %q", f.Result.Text, alts[0].Text)
 				}
-			}
+				first, second := f.Result.Segments[0], f.Result.Segments[1]
+				if last := first.Words[len(first.Words)-1].End; first.End < 3 || first.End > sentence+pause || first.End < last+0.3 {
+					t.Errorf("first piece ends at %.2f s, its last word at %.2f s; want a cut after 3 s and 0.3 s of silence, before the second sentence",
+						first.End, last)
+				}
+				// The second piece starts 0.3 s before the VAD hears the second sentence (its first sound comes
+				// 0.2 s into it), or after a gap of 1 s.
+				lo, hi := sentence+pause-0.3, sentence+pause+0.2
+				if pause > 1 {
+					lo, hi = first.End+0.7, first.End+0.7+0.03
+				}
+				if second.Start < lo-1e-9 || second.Start > hi {
+					t.Errorf("second piece starts at %.3f s, want %.3f–%.3f s", second.Start, lo, hi)
+				}
+				for _, ev := range evs {
+					if ev.Type == EventPartial && ev.End > first.End && !strings.HasPrefix(ev.Result.Text, first.Text) {
+						t.Errorf("partial at %.2f s %q lost the first piece %q", ev.End, ev.Result.Text, first.Text)
+					}
+				}
+				for _, steps := range [][]int{{160}, {1000, 37, 4801}} {
+					got, err := listenAll(t, r, &chunkSource{x: x, steps: steps}, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if g, w := eventLog(got), eventLog(evs); g != w {
+						t.Errorf("reads of %v: events\n%s\nwant\n%s", steps, g, w)
+					}
+				}
 
-			opts.WholeUtterances = true
-			whole, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec, err := r.Recognize(context.Background(), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fs := finals(whole); len(fs) != 1 || len(fs[0].Result.Segments) != 1 || fs[0].Result.Text != rec.Text {
-				t.Errorf("WholeUtterances: want one final of one segment, Recognize's %q:\n%s", rec.Text, eventLog(whole))
-			}
-		})
+				// The input ends right at the cut: the final is the first piece.
+				atCut := opts
+				atCut.MaxSamples = int64(math.Round(first.End * 16000))
+				short, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, atCut)
+				if fs := finals(short); err != nil || len(fs) != 1 || fs[0].Result.Text != first.Text || fs[0].End != first.End {
+					t.Errorf("input ending at the cut (%.3f s): %v\n%s\nwant one final %q", first.End, err, eventLog(short), first.Text)
+				}
+
+				opts.WholeUtterances = true
+				whole, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec, err := r.Recognize(context.Background(), x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fs := finals(whole); len(fs) != 1 || len(fs[0].Result.Segments) != 1 || fs[0].Result.Text != rec.Text {
+					t.Errorf("WholeUtterances: want one final of one segment, Recognize's %q:\n%s", rec.Text, eventLog(whole))
+				}
+			})
+		}
 	}
 }
 
@@ -258,13 +289,19 @@ func TestListenPieces(t *testing.T) {
 func TestListenerMatchesListen(t *testing.T) {
 	x := twoSentences(t)
 	r := mustRecognizer(t, pausingModel(t))
-	opts := ListenOptions{Endpoint: DefaultEndpointConfig()}
+	for _, opts := range []ListenOptions{{Endpoint: DefaultEndpointConfig()}, {WholeUtterances: true}} {
+		listenerMatchesListen(t, r, x, opts)
+	}
+}
+
+func listenerMatchesListen(t *testing.T, r *Recognizer, x []float32, opts ListenOptions) {
+	t.Helper()
 	want, err := listenAll(t, r, &chunkSource{x: x, steps: []int{1600}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if segs := segmentsOf(finals(want)); segs < 2 {
-		t.Fatalf("Listen gave %d segments in its finals, want the two sentences at least:\n%s", segs, eventLog(want))
+	if len(finals(want)) != 2 {
+		t.Fatalf("%+v: Listen gave %d finals, want 2", opts, len(finals(want)))
 	}
 	pcm := make([]byte, 2*len(x))
 	quantised := make([]float32, len(x))
@@ -292,7 +329,7 @@ func TestListenerMatchesListen(t *testing.T) {
 			t.Fatal(err)
 		}
 		if g, w := eventLog(got), eventLog(want); g != w {
-			t.Errorf("Accept in pieces of %d samples: events\n%s\nwant\n%s", step, g, w)
+			t.Errorf("%+v: Accept in pieces of %d samples: events\n%s\nwant\n%s", opts, step, g, w)
 		}
 		if err := l.Accept(x[:10]); err == nil || l.Close() != nil {
 			t.Errorf("after Close: Accept gave %v, want an error; a second Close must do nothing", err)
@@ -313,7 +350,7 @@ func TestListenerMatchesListen(t *testing.T) {
 			t.Fatal(err)
 		}
 		if g, w := eventLog(got), eventLog(wantPCM); g != w {
-			t.Errorf("AcceptPCM16 in messages of %d bytes: events\n%s\nwant\n%s", bytesStep, g, w)
+			t.Errorf("%+v: AcceptPCM16 in messages of %d bytes: events\n%s\nwant\n%s", opts, bytesStep, g, w)
 		}
 	}
 }
@@ -351,7 +388,7 @@ func TestListenEndpointDefaults(t *testing.T) {
 	x := twoSentences(t)
 	r := mustRecognizer(t, pausingModel(t), WithGreedy())
 	src := func() *chunkSource { return &chunkSource{x: x, steps: []int{1600}} }
-	explicit, err := listenAll(t, r, src(), ListenOptions{Endpoint: DefaultEndpointConfig(), WholeUtterances: true})
+	explicit, err := listenAll(t, r, src(), ListenOptions{Endpoint: DefaultEndpointConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,8 +397,8 @@ func TestListenEndpointDefaults(t *testing.T) {
 		opts   ListenOptions
 		finals int
 	}{
-		{"zero options", ListenOptions{WholeUtterances: true}, 2},
-		{"no endpoints", ListenOptions{NoEndpoints: true, WholeUtterances: true}, 1},
+		{"zero options", ListenOptions{}, 2},
+		{"no endpoints", ListenOptions{NoEndpoints: true}, 1},
 	} {
 		evs, err := listenAll(t, r, src(), tt.opts)
 		if err != nil {

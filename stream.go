@@ -98,8 +98,16 @@ func (s *Stream) Accept(samples []float32) error {
 	if err := checkSamples(samples); err != nil {
 		return err
 	}
-	s.n += int64(len(samples))
 	s.vad.Accept(samples)
+	return s.acceptHeard(samples)
+}
+
+// acceptHeard is Accept for checked samples that the Stream's VAD has already heard.
+func (s *Stream) acceptHeard(samples []float32) error {
+	if s.err != nil {
+		return s.err
+	}
+	s.n += int64(len(samples))
 	f := s.feats.Accept(samples)
 	if s.norm != nil {
 		f = s.norm.accept(f)
@@ -183,6 +191,15 @@ func (s *Stream) PartialResult() Result {
 	res := Result{Duration: s.Elapsed()}
 	addOutput(&res, Span{s.start, s.start + res.Duration}, out)
 	return res
+}
+
+// skip starts the utterance, which must have no audio yet, n samples later: the listener passes silence after
+// a cut to the VAD alone.
+func (s *Stream) skip(n int) {
+	if s.n != 0 {
+		panic("hark: Stream.skip inside an utterance")
+	}
+	s.start += float64(n) / float64(s.r.model.Features.SampleRate)
 }
 
 // Elapsed returns the seconds of audio accepted into the current utterance.
