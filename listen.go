@@ -63,9 +63,10 @@ func (t EventType) String() string {
 type Event struct {
 	Type EventType
 	// Result holds the utterance's text and words (times in seconds from the first sample). Its segments are
-	// the pieces the utterance was recognised in, which tile it: a piece ends at the first pause of 0.3 s after
-	// it has lasted 3 s (the model and the search then start afresh, as they do for each speech segment of a
-	// file), so a short utterance is one segment. Pieces without text have no segment.
+	// the pieces the utterance was recognised in, in order, not overlapping: a piece ends at the first pause of
+	// 0.3 s after it has lasted 3 s, and the next starts 0.3 s before speech resumes (the model and the search
+	// start afresh, as they do for each speech segment of a file), so a short utterance is one segment.
+	// Pieces without text have no segment.
 	Result Result
 	// Start and End delimit the utterance so far, in seconds from the first sample.
 	Start, End float64
@@ -84,7 +85,8 @@ type ListenOptions struct {
 	NoEndpoints bool
 	// MaxSamples stops listening after this many samples, as if the input ended there (0: no limit).
 	MaxSamples int64
-	// WholeUtterances decodes each utterance in one piece, exactly as Recognize would decode its samples.
+	// WholeUtterances decodes each utterance in one piece, exactly as Recognize would decode its samples
+	// (unless the model normalises its features: see NewStream).
 	// By default an utterance is cut, invisibly, into pieces at short pauses (see Event), which recognises
 	// long utterances better.
 	WholeUtterances bool

@@ -321,7 +321,7 @@ func (n *runningNorm) scale(row []float32) {
 
 // TranscribeStream is Transcribe through the streaming path, as a live input would go: the whole input goes
 // through Listen, cut into utterances where the endpoint rules fire (on the trailing silence the decoder and a
-// VAD agree on, as in Listen), each utterance's final becoming a segment. It is there to compare streaming with
+// VAD agree on, as in Listen), each piece of each utterance's final (see Event) becoming a segment. It is there to compare streaming with
 // file recognition on the same audio (`hark transcribe --stream`): a microphone giving the same samples gives the
 // same finals.
 // Transcribe is faster and gives no text on noise. name and progress are as in TranscribeReader; an ep without

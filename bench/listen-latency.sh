@@ -4,6 +4,7 @@
 # paced to real time, into the streaming recognizer with the default endpoint rules, and reports
 #   partial-lag-p50/p90/max-ms  time from a word's end (the model's word end time) to the first partial with it
 #   word-onset-p50/p90-ms       time from a word's start to the first partial with something in its place
+#   partial-rewrites-%          partials that do not extend the one before them (flicker)
 #   final-delay-p50/max-ms      time from an utterance's last word end to its final (endpoint rule: 1.2 s)
 #   processing-lag-p50/max-ms   time from the end of the audio an event covers to the event (computing only)
 #

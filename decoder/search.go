@@ -457,8 +457,8 @@ type final struct {
 	spelled         bool
 }
 
-// finish scores the current beam as if the utterance ended now: the last word is completed, the end of sentence
-// scored, unconfirmed hot-phrase credit withdrawn. Prefixes that differ only by a trailing space are merged.
+// finish scores the current beam. Without unfinished, as if the utterance ended now: the last word is
+// completed, the end of sentence scored, unconfirmed hot-phrase credit withdrawn. Prefixes that differ only by a trailing space are merged.
 // It does not change the search, so it serves both partial and final results.
 //
 // With unfinished set, it ranks the prefixes as the search itself does instead, a word still being spelled

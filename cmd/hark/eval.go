@@ -114,7 +114,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&f.strict, "strict", false, "stop at the first bad manifest line instead of skipping it (skipped lines are listed, and make the exit status 1)")
 	fs.IntVar(&f.limit, "limit", 0, "score only the first `N` utterances of each manifest")
 	fs.IntVar(&f.threads, "t", 1, "recognise `N` utterances in parallel (RTF is per thread)")
-	fs.BoolVar(&f.stream, "stream", false, "recognise each file through the streaming (live) path, cut where the endpoint rules fire, as hark transcribe --stream and hark listen do (give --beam 64 for listen's beam)")
+	fs.BoolVar(&f.stream, "stream", false, "recognise each file through the streaming (live) path, cut where the endpoint rules fire and in pieces at pauses, as hark transcribe --stream and hark listen do (give --beam 64 for listen's beam)")
 	fs.BoolVar(&f.vad, "vad", false, "cut each file at voice activity and recognise it segment by segment, as hark transcribe does, instead of whole (the RTF then includes reading the audio)")
 	dump := fs.String("dump", "", "also save the model's log-probabilities as a decoder dev set in `folder` (refs.tsv, ID.npy, vocab.txt) for hark lm tune")
 	if err := parseFlags(e, fs, args); err != nil {

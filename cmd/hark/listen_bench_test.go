@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,7 +37,8 @@ func (c *clockedSource) Read(ctx context.Context, p []float32) (int, error) {
 // (the model's word end time) that partial came, and for every final how long after its last word's end it
 // came (the endpoint rule's trailing silence, 1.2 s, plus the processing delay). Word onset is how long after a
 // final word's start the first partial with anything in its place came: a caption that waits for whole words
-// shows a long word only after it ends. Processing lag is, for every
+// shows a long word only after it ends. Partial rewrites are the partials that do not extend the one before
+// them (a word changed rather than grew): flicker on a display. Processing lag is, for every
 // event, how long after the end of the audio it covers it came: the part of the lag that is computing, not the
 // model's lookahead (which the partial lag includes). It needs a trained model and
 // a recording, named by HARK_LISTEN_MODEL and HARK_LISTEN_WAV (and optionally an LM, HARK_LISTEN_LM);
@@ -95,6 +97,7 @@ func BenchmarkListenLatency(b *testing.B) {
 	mictest.Samples(b, x, audio.SampleRate, 1)
 	seconds := float64(len(x)) / audio.SampleRate
 	var lags, onsets, finalDelays, behind []float64
+	partials, rewrites := 0, 0
 	words := 0
 	for i := 0; i < b.N; i++ {
 		s, err := mic.Open(mic.Config{Device: mictest.Device, Rate: audio.SampleRate,
@@ -121,8 +124,18 @@ func BenchmarkListenLatency(b *testing.B) {
 		if st.Dropped > 0 || st.Overflows > 0 {
 			b.Logf("capture dropped %d frames, %d overflows", st.Dropped, st.Overflows)
 		}
+		last := ""
 		for _, ev := range evs {
 			behind = append(behind, ev.at-ev.ev.End)
+			if ev.ev.Type == hark.EventPartial {
+				partials++
+				if !strings.HasPrefix(ev.ev.Result.Text, last) {
+					rewrites++
+				}
+				last = ev.ev.Result.Text
+			} else {
+				last = ""
+			}
 		}
 		for j, f := range evs {
 			if f.ev.Type != hark.EventFinal || len(f.ev.Result.Words) == 0 {
@@ -173,6 +186,7 @@ func BenchmarkListenLatency(b *testing.B) {
 	b.ReportMetric(lags[len(lags)-1]*1000, "partial-lag-max-ms")
 	b.ReportMetric(q(onsets, 0.5), "word-onset-p50-ms")
 	b.ReportMetric(q(onsets, 0.9), "word-onset-p90-ms")
+	b.ReportMetric(100*float64(rewrites)/float64(max(partials, 1)), "partial-rewrites-%")
 	b.ReportMetric(q(finalDelays, 0.5), "final-delay-p50-ms")
 	b.ReportMetric(q(finalDelays, 1), "final-delay-max-ms")
 	b.ReportMetric(q(behind, 0.5), "processing-lag-p50-ms")
