@@ -19,7 +19,7 @@
 // A Recognizer is configured with Options (WithLM, WithoutLM, WithBeam, WithAlpha, WithBeta, WithHotWord,
 // WithNBest, WithThreads, WithGreedy, WithVAD) and is safe for concurrent use. Transcribe cuts long inputs
 // into speech segments with the VAD below and recognises them one by one while reading, in bounded memory;
-// Recognize takes samples already in memory as one utterance; TranscribeStream runs a file through the
+// Recognize takes samples already in memory as one utterance (for utterances, not recordings); TranscribeStream runs a file through the
 // streaming path. The default model lives in package models (models/files/en.hark and en.lm); Default
 // returns ErrNoDefaultModel in a build that has none.
 //

@@ -32,7 +32,7 @@ type EndpointConfig struct {
 // sherpa-onnx's third rule ends the utterance at 20 s whatever is being said, which cut a word in two at almost
 // every such end in speech with sentence pauses under 1.2 s; waiting for a pause between words keeps them whole.
 // A shorter length did not clearly help: on bench/long-audio.sh's held-out recordings streaming WER was 60.16 %
-// with 20 s and 60.99 % with 10 s (on joins of cathy training sentences, 31.2 % and 29.7 %). LongUtteranceRules
+// with 20 s and 60.99 % with 10 s (before the listener recognised utterances in pieces) (on joins of cathy training sentences, 31.2 % and 29.7 %). LongUtteranceRules
 // makes rules 3 and 4 for another length.
 func DefaultEndpointConfig() EndpointConfig {
 	return EndpointConfig{Rules: append([]EndpointRule{

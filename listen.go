@@ -63,10 +63,10 @@ func (t EventType) String() string {
 type Event struct {
 	Type EventType
 	// Result holds the utterance's text and words (times in seconds from the first sample). Its segments are
-	// the pieces the utterance was recognised in, in order, not overlapping: a piece ends at the first pause of
-	// 0.3 s after it has lasted 3 s, and the next starts 0.3 s before speech resumes (the model and the search
-	// start afresh, as they do for each speech segment of a file), so a short utterance is one segment.
-	// Pieces without text have no segment.
+	// the pieces the utterance was recognised in, in order, not overlapping: a piece with text ends at the
+	// first pause of 0.3 s after it has lasted 3 s, and the next starts 0.3 s before the VAD hears speech again
+	// (or 0.7 s after the cut, if it has heard none within 1 s); the model and the search start afresh, as they
+	// do for each speech segment of a file. A short utterance is one segment; pieces without text have none.
 	Result Result
 	// Start and End delimit the utterance so far, in seconds from the first sample.
 	Start, End float64

@@ -28,10 +28,10 @@ type VADConfig struct {
 	// detector missed still reach the recogniser.
 	Padding float64
 	// MaxSpeech splits longer speech at its quietest point in the last half (it must be at least twice
-	// MinSilence), so that segments stay short
-	// enough for the recogniser and memory stays bounded. The default, 5 s, is short because the model
-	// recognises short stretches best: bench/long-audio.sh's pooled WER went from 58.15 % with 20 s to 56.04 %,
-	// the dev sets' utterances unchanged (hark eval --vad: 52.48 → 52.43 %).
+	// MinSilence), so that segments stay short enough for the recogniser and memory stays bounded. The
+	// default, 5 s, is short because the model recognises short stretches best: bench/long-audio.sh's pooled
+	// WER went from 58.15 % with 20 s to 56.04 % (with 0.5 s pauses), the dev sets' utterances unchanged
+	// (hark eval --vad: 52.48 → 52.43 %).
 	MaxSpeech float64
 	// MinModulation drops spans whose level varies less than this between their loud and quiet frames:
 	// speech rises and falls with its syllables by 10 dB or more, while hum and steady noise barely move,

@@ -57,7 +57,7 @@ func runTranscribe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&f.sub.MaxLineChars, "max-line-chars", def.MaxLineChars, "srt/vtt: at most `N` characters per subtitle line (like whisper.cpp's -ml)")
 	fs.IntVar(&f.sub.MaxLines, "max-lines", def.MaxLines, "srt/vtt: at most `N` lines per subtitle")
 	fs.Float64Var(&f.sub.MaxDuration, "max-cue-seconds", def.MaxDuration, "srt/vtt: at most `S` seconds per subtitle")
-	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments")
+	fs.BoolVar(&f.stream, "stream", false, "use the streaming (live) recognition path instead of voice-activity segments: utterances cut by the endpoint rules, each recognised in pieces at 0.3 s pauses as hark listen does")
 	files, err := parseInterleaved(e, fs, args)
 	if err != nil {
 		return err
