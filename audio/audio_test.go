@@ -584,3 +584,37 @@ func TestOnlyID3Tag(t *testing.T) {
 		t.Errorf("got %v, want a FormatError saying the file holds only an ID3 tag", err)
 	}
 }
+
+// Zero bytes before an MP3's first frame, with no ID3 tag (a stream cut from a broadcast, a padding tool), are
+// skipped; zeros before anything else still get the file refused for what it is.
+func TestMP3AfterZeroPadding(t *testing.T) {
+	clean, err := os.ReadFile(filepath.Join("testdata", "mp3_16k.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := Decode(bytes.NewReader(clean), "clean.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		ok   bool
+	}{
+		{"1 zero", append(make([]byte, 1), clean...), true},
+		{"417 zeros", append(make([]byte, 417), clean...), true},
+		{"8192 zeros", append(make([]byte, 8192), clean...), true},
+		{"8193 zeros", append(make([]byte, 8193), clean...), false},
+		{"zeros, one frame header, junk", append(make([]byte, 100), append(clean[:4:4], bytes.Repeat([]byte("junk"), 200)...)...), false},
+		{"zeros and text", append(make([]byte, 100), "hello world, not audio at all"...), false},
+		{"zeros only", make([]byte, 5000), false},
+	} {
+		got, _, err := Decode(bytes.NewReader(tt.in), "padded.mp3")
+		switch {
+		case tt.ok && (err != nil || len(got) != len(want)):
+			t.Errorf("%s: %d samples, %v; want %d", tt.name, len(got), err, len(want))
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), "padded.mp3: not a WAV, FLAC or MP3 file")):
+			t.Errorf("%s: %d samples, %v; want the file refused as not audio", tt.name, len(got), err)
+		}
+	}
+}

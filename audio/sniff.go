@@ -58,7 +58,7 @@ func sniff(br *bufio.Reader, name string) (string, error) {
 				return "mp3", nil
 			}
 		}
-		if tags > 0 {
+		if tags > 0 || mp3AfterZeros(br) {
 			// After an ID3 tag only MP3 (or FLAC, handled above) is expected; the MP3 decoder searches for the
 			// first frame past any padding and says so precisely when there is none.
 			return "mp3", nil
@@ -88,4 +88,27 @@ func skipID3v2(br *bufio.Reader, name string) error {
 		return nameErr(name, err)
 	}
 	return nil
+}
+
+// maxZeroPadding is how many zero bytes mp3AfterZeros looks past.
+const maxZeroPadding = 8192
+
+// mp3AfterZeros reports whether br holds zero bytes and then two MP3 frames in a row: a stream cut from a
+// broadcast or written by a tool that pads its output, with no ID3 tag to say what follows. Two frames, so that
+// zeros before stray bytes are not taken for MP3.
+func mp3AfterZeros(br *bufio.Reader) bool {
+	b, _ := br.Peek(maxZeroPadding + 4096) // what is there: an error only shortens it
+	i := 0
+	for i < len(b) && i < maxZeroPadding && b[i] == 0 {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	h, ok := parseMP3Header(b[i:])
+	if !ok || h.size == 0 {
+		return false
+	}
+	_, ok = parseMP3Header(b[min(i+h.size, len(b)):])
+	return ok
 }
