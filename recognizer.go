@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/harkspeech/hark/acoustic"
 	"github.com/harkspeech/hark/audio"
@@ -67,6 +69,7 @@ type settings struct {
 	lm      *lm.Model
 	lmSet   bool // an LM option was given: the default model's own LM is not loaded
 	noLM    bool
+	phrases []string // WithPhrases: the LM is built from these, the vocabulary closed
 	beam    int
 	alpha   float64
 	beta    float64
@@ -87,17 +90,32 @@ type Option func(*settings)
 // WithLM decodes with the word language model in the file at path (Hark's binary format or ARPA, plain or
 // gzip).
 func WithLM(path string) Option {
-	return func(s *settings) { s.lmPath, s.lm, s.noLM, s.lmSet = path, nil, false, true }
+	return func(s *settings) { s.lmPath, s.lm, s.noLM, s.lmSet, s.phrases = path, nil, false, true, nil }
 }
 
 // WithLMModel decodes with an already loaded language model.
 func WithLMModel(m *lm.Model) Option {
-	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = m, "", m == nil, true }
+	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet, s.phrases = m, "", m == nil, true, nil }
 }
 
 // WithoutLM decodes without a language model, even the default model's.
 func WithoutLM() Option {
-	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet = nil, "", true, true }
+	return func(s *settings) { s.lm, s.lmPath, s.noLM, s.lmSet, s.phrases = nil, "", true, true, nil }
+}
+
+// WithPhrases restricts recognition to the words of phrases and favours the phrases themselves, as Vosk's
+// grammar does for commands, digits and other small domains: the language model becomes a trigram model of
+// the phrases (each one a sentence) and no other word can be recognised. The empty transcript stays possible
+// (for noise, or speech that fits nothing). A phrase is words of the model's alphabet separated by spaces,
+// letter case aside (normalise punctuation first, as `hark transcribe --phrases` does). It replaces any other
+// language model option; the last one given wins.
+func WithPhrases(phrases ...string) Option {
+	return func(s *settings) {
+		s.phrases, s.lm, s.lmPath, s.noLM, s.lmSet = slices.Clone(phrases), nil, "", false, true
+		if s.phrases == nil {
+			s.phrases = []string{}
+		}
+	}
 }
 
 // WithUnknownPenalty sets the score (natural-log LM units, normally negative) added, times α, once per recognised
@@ -208,6 +226,15 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 			return nil, err
 		}
 	}
+	closed := s.phrases != nil
+	if closed {
+		if s.greedy {
+			return nil, errors.New("hark: greedy decoding cannot keep to phrases")
+		}
+		if s.lm, err = phraseLM(r.vocab, s.phrases); err != nil {
+			return nil, err
+		}
+	}
 	// Checked here for both decoders: the greedy one would otherwise fail on every call instead of at load.
 	if err := r.vocab.Validate(); err != nil {
 		return nil, fmt.Errorf("hark: %w", err)
@@ -230,11 +257,45 @@ func newRecognizer(m *acoustic.Model, s settings) (*Recognizer, error) {
 	if s.lm != nil {
 		opts.LM, opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.Lookahead = s.lm, s.alpha, s.beta, s.unk, s.look
 		opts.MaxUnknownLength = s.maxUnk
+		opts.ClosedVocabulary = closed
 	}
 	if r.dec, err = decoder.New(r.vocab, opts); err != nil {
 		return nil, fmt.Errorf("hark: %w", err)
 	}
 	return r, nil
+}
+
+// phraseLM builds WithPhrases' language model, after checking that the model can spell every phrase.
+func phraseLM(v decoder.Vocabulary, phrases []string) (*lm.Model, error) {
+	if len(phrases) == 0 {
+		return nil, errors.New("hark: no phrases to keep to")
+	}
+	spellable := map[rune]bool{}
+	for i, sym := range v.Symbols {
+		if r := []rune(sym); i != v.Blank && i != v.Space && len(r) == 1 {
+			spellable[r[0]] = true
+		}
+	}
+	lines := make([]string, len(phrases))
+	for i, p := range phrases {
+		words := strings.Fields(strings.ToLower(p))
+		if len(words) == 0 {
+			return nil, fmt.Errorf("hark: phrase %d is empty", i+1)
+		}
+		for _, w := range words {
+			for _, r := range w {
+				if !spellable[r] {
+					return nil, fmt.Errorf("hark: phrase %d %q: the model cannot spell %q in %q", i+1, p, r, w)
+				}
+			}
+		}
+		lines[i] = strings.Join(words, " ")
+	}
+	m, _, err := lm.Build(context.Background(), strings.NewReader(strings.Join(lines, "\n")), lm.BuildOptions{Order: 3})
+	if err != nil {
+		return nil, fmt.Errorf("hark: phrases: %w", err)
+	}
+	return m, nil
 }
 
 // vocabulary describes the model's outputs to the decoder.

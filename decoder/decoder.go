@@ -115,6 +115,10 @@ type Options struct {
 	// out finished words that have paid their score, so the beam holds better candidates. Needs an LM.
 	Lookahead bool
 
+	// ClosedVocabulary allows only the LM's words (and hot words): a prefix that is no word's beginning, or a
+	// word that stops inside one, never enters the beam, as in a grammar of commands. Needs an LM.
+	ClosedVocabulary bool
+
 	HotWords []HotWord
 	NBest    int // hypotheses returned (1)
 }
@@ -191,6 +195,9 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 	}
 	if opts.MaxUnknownLength < 0 {
 		opts.MaxUnknownLength = math.MaxInt32
+	}
+	if opts.ClosedVocabulary && opts.LM == nil {
+		return nil, errors.New("decoder: a closed vocabulary needs an LM")
 	}
 	for _, f := range []float64{opts.Alpha, opts.Beta, opts.UnknownPenalty, opts.BlankPenalty} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {

@@ -481,3 +481,77 @@ func TestWordTimesInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A closed vocabulary allows only the LM's words and hot words: speech spelling another word comes out as a
+// known word or nothing, never as the unknown word, in the best hypothesis, the n-best list and the partials.
+func TestClosedVocabulary(t *testing.T) {
+	v := DefaultVocabulary()
+	model, err := lm.ReadARPA(context.Background(), strings.NewReader("\\data\\\nngram 1=6\n\n\\1-grams:\n-99 <s>\n-1 </s>\n-2 <unk>\n-1 the\n-1.5 cat\n-1.2 mat\n\n\\end\\\n"), "s.arpa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := synthPosteriors(v, "the cat sat on the mat", rand.New(rand.NewPCG(9, 10)))
+	for _, tt := range []struct {
+		name    string
+		opts    Options
+		allowed string // the words that may be recognised; "" for any
+		want    string // what the best transcript must hold, if anything
+	}{
+		{"open", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3}, "", "sat"},
+		{"closed", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3, ClosedVocabulary: true}, "the cat mat", ""},
+		{"closed, hot word", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3, ClosedVocabulary: true,
+			HotWords: []HotWord{{"sat", 1}}}, "the cat mat sat", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.FrameDuration, tt.opts.NBest = 0.03, 5
+			d := mustNew(t, v, tt.opts)
+			res, err := d.Decode(context.Background(), lp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want != "" && !strings.Contains(res.Best().Text, tt.want) {
+				t.Errorf("decoded %q, want it to hold %q", res.Best().Text, tt.want)
+			}
+			if tt.allowed == "" {
+				return
+			}
+			ok := map[string]bool{}
+			for _, w := range strings.Fields(tt.allowed) {
+				ok[w] = true
+			}
+			check := func(what, text string) {
+				for _, w := range strings.Fields(text) {
+					if !ok[w] {
+						t.Errorf("%s %q holds %q, not in %q", what, text, w, tt.allowed)
+					}
+				}
+			}
+			if len(res.Hypotheses) < 2 || res.Best().Text == "" {
+				t.Errorf("n-best %+v: want several non-empty hypotheses", res.Hypotheses)
+			}
+			for _, h := range res.Hypotheses {
+				check("hypothesis", h.Text)
+			}
+			st := d.NewStream()
+			for i := range lp {
+				if err := st.Accept(lp[i : i+1]); err != nil {
+					t.Fatal(err)
+				}
+				// A partial shows an unfinished word as letters, which must still begin an allowed word.
+				p := strings.Fields(st.Partial().Text)
+				for j, w := range p {
+					prefix := false
+					for a := range ok {
+						prefix = prefix || a == w || j == len(p)-1 && strings.HasPrefix(a, w)
+					}
+					if !prefix {
+						t.Errorf("partial %q holds %q", st.Partial().Text, w)
+					}
+				}
+			}
+		})
+	}
+	if _, err := New(v, Options{FrameDuration: 0.03, ClosedVocabulary: true}); err == nil {
+		t.Error("a closed vocabulary without an LM was accepted")
+	}
+}

@@ -105,6 +105,14 @@ func (s *search) candidates(row []float32) []int {
 			}
 		}
 	}
+	if opts.ClosedVocabulary {
+		// A prefix must be able to wait, on blanks, through sounds it may not spell, or a frame whose likely
+		// symbols begin no allowed word would empty the beam.
+		if i := slices.Index(o, s.d.vocab.Blank); i >= n {
+			o[n], o[i] = o[i], o[n]
+			n++
+		}
+	}
 	return o[:n]
 }
 
@@ -354,7 +362,9 @@ func (s *search) child(p *node, sym int16) *node {
 	} else if d.words != nil {
 		if p.vnode >= 0 {
 			ch.vnode = d.words.child(p.vnode, sym)
-			if ch.vnode < 0 {
+			if ch.vnode < 0 && d.opts.ClosedVocabulary {
+				delta = negInf // no word starts so: the prefix never enters the beam
+			} else if ch.vnode < 0 {
 				// The word just left the vocabulary: it pays the penalty instead of its lookahead charge.
 				delta += d.unkPen - d.opts.Alpha*d.words.lookahead(p.vnode)
 			} else {
@@ -434,6 +444,8 @@ func (s *search) wordScore(p *node) (delta, lnp float64, next lm.State) {
 			id = w
 		case w == hotOnly:
 			free = !haveUnk
+		case d.opts.ClosedVocabulary:
+			return negInf, 0, p.lmState // a word's beginning only: it cannot end here
 		default:
 			pen = d.unkPen
 		}
@@ -501,6 +513,9 @@ func (s *search) finish(nbest int, unfinished bool) []Hypothesis {
 			}
 		}
 		total := n.score + extra
+		if total == negInf {
+			continue // it cannot end here (a closed vocabulary's unfinished word)
+		}
 		acoustic := n.score - n.bonus
 		key := n
 		if n.sym >= 0 && s.isSpace(n.sym) {
