@@ -219,6 +219,10 @@ func TestTranscribeErrors(t *testing.T) {
 		{[]string{"-m", model, "--greedy", "--hotword", "a:3", fixtureWAV}, 2, "cannot boost hot words"},
 		{[]string{"-m", model, "--greedy", "--lm", "../../decoder/lm/testdata/tiny3.arpa", fixtureWAV}, 1, "greedy decoding cannot use a language model"},
 		{[]string{"-m", model, "-o", bad, fixtureWAV}, 1, "not a directory"},
+		{[]string{"--phrases", filepath.Join(dir, "none.txt"), fixtureWAV}, 1, "none.txt"},
+		{[]string{"--phrases", writePhrases(t, dir, "bad.txt", "# commands\nyes\ncall 911\n"), fixtureWAV}, 1, "bad.txt:3: transcript has characters outside the alphabet"},
+		{[]string{"--phrases", writePhrases(t, dir, "empty.txt", "# nothing\n\n"), fixtureWAV}, 1, "empty.txt: no phrases"},
+		{[]string{"--phrases", writePhrases(t, dir, "yes.txt", "yes\n"), "--no-lm", fixtureWAV}, 2, "--phrases makes its own language model"},
 	} {
 		code, _, stderr := runHark(t, nil, append([]string{"transcribe"}, c.args...)...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
@@ -447,5 +451,53 @@ func TestTranscribeOutputFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "two.srt")); !os.IsNotExist(err) {
 		t.Errorf("two.srt was made: %v", err)
+	}
+}
+
+func writePhrases(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// --phrases keeps transcribe, its streaming path and eval to the phrases' words (hark.WithPhrases).
+func TestTranscribePhrases(t *testing.T) {
+	phrases := writePhrases(t, t.TempDir(), "phrases.txt", "It was not exactly a deportation.\nyes\nno\nturn on the lights\n")
+	allowed := map[string]bool{}
+	for _, w := range strings.Fields("it was not exactly a deportation yes no turn on the lights") {
+		allowed[w] = true
+	}
+	for _, args := range [][]string{
+		{"transcribe", "--phrases", phrases, "../../testdata/native.wav"},
+		{"transcribe", "--phrases", phrases, "--stream", "../../testdata/native.wav"},
+		{"transcribe", "--phrases", phrases, "../../testdata/english.mp3"},
+	} {
+		code, stdout, stderr := runHark(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d, %s", args, code, stderr)
+		}
+		for _, w := range strings.Fields(stdout) {
+			if !allowed[w] {
+				t.Errorf("%q: %q holds %q, no phrase word", args, stdout, w)
+			}
+		}
+		if strings.HasSuffix(args[len(args)-1], "native.wav") && strings.TrimSpace(stdout) != "it was not exactly a deportation" {
+			t.Errorf("%q: %q", args, stdout)
+		}
+	}
+	manifest := filepath.Join(t.TempDir(), "m.tsv")
+	native, err := filepath.Abs("../../testdata/native.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte(native+"\t-\tit was not exactly a deportation\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runHark(t, nil, "eval", "--phrases", phrases, "--manifest", manifest)
+	if code != 0 || !strings.Contains(stdout, "+ phrases "+phrases) || !strings.Contains(stdout, "WER 0.00%") {
+		t.Errorf("eval --phrases: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
