@@ -107,8 +107,9 @@ func WithoutLM() Option {
 // grammar does for commands, digits and other small domains: the language model becomes a trigram model of
 // the phrases (each one a sentence) and no other word can be recognised. The empty transcript stays possible
 // (for noise, or speech that fits nothing). A phrase is words of the model's alphabet separated by spaces,
-// letter case aside (normalise punctuation first, as `hark transcribe --phrases` does). It replaces any other
-// language model option; the last one given wins.
+// letter case aside (normalise punctuation first, as `hark transcribe --phrases` does). Words of different
+// phrases may still follow each other, and hot words boost phrase words only. It replaces any other language
+// model option; the last one given wins.
 func WithPhrases(phrases ...string) Option {
 	return func(s *settings) {
 		s.phrases, s.lm, s.lmPath, s.noLM, s.lmSet = slices.Clone(phrases), nil, "", false, true

@@ -93,9 +93,9 @@ func skipID3v2(br *bufio.Reader, name string) error {
 // maxZeroPadding is how many zero bytes mp3AfterZeros looks past.
 const maxZeroPadding = 8192
 
-// mp3AfterZeros reports whether br holds zero bytes and then two MP3 frames in a row: a stream cut from a
-// broadcast or written by a tool that pads its output, with no ID3 tag to say what follows. Two frames, so that
-// zeros before stray bytes are not taken for MP3.
+// mp3AfterZeros reports whether br holds zero bytes and then two MP3 frames of one stream in a row: what a tool
+// that pads its output writes, with no ID3 tag to say what follows. Two frames, so that zeros before stray bytes
+// are not taken for MP3.
 func mp3AfterZeros(br *bufio.Reader) bool {
 	b, _ := br.Peek(maxZeroPadding + 4096) // what is there: an error only shortens it
 	i := 0
@@ -109,6 +109,6 @@ func mp3AfterZeros(br *bufio.Reader) bool {
 	if !ok || h.size == 0 {
 		return false
 	}
-	_, ok = parseMP3Header(b[min(i+h.size, len(b)):])
-	return ok
+	next, ok := parseMP3Header(b[min(i+h.size, len(b)):])
+	return ok && next.sameStream(h)
 }

@@ -115,8 +115,9 @@ type Options struct {
 	// out finished words that have paid their score, so the beam holds better candidates. Needs an LM.
 	Lookahead bool
 
-	// ClosedVocabulary allows only the LM's words (and hot words): a prefix that is no word's beginning, or a
-	// word that stops inside one, never enters the beam, as in a grammar of commands. Needs an LM.
+	// ClosedVocabulary allows only the LM's words: a prefix that is no word's beginning, or a word that stops
+	// inside one, never enters the beam, as in a grammar of commands. Hot words then boost the LM's words
+	// only; others are not added to the vocabulary (a negative boost must not let a word in). Needs an LM.
 	ClosedVocabulary bool
 
 	HotWords []HotWord
@@ -251,8 +252,12 @@ func New(vocab Vocabulary, opts Options) (*Decoder, error) {
 				d.words.addWord(syms, id)
 			}
 		}
-		// Hot words count as known words even when the LM has never seen them (see lookahead for their charge).
+		// Hot words count as known words even when the LM has never seen them (see lookahead for their charge),
+		// unless the vocabulary is closed.
 		for _, h := range opts.HotWords {
+			if opts.ClosedVocabulary {
+				break
+			}
 			for _, w := range strings.Fields(h.Phrase) {
 				if syms, ok := d.spell(w); ok {
 					if _, known := opts.LM.ID(w); !known {

@@ -482,8 +482,9 @@ func TestWordTimesInOrder(t *testing.T) {
 	}
 }
 
-// A closed vocabulary allows only the LM's words and hot words: speech spelling another word comes out as a
-// known word or nothing, never as the unknown word, in the best hypothesis, the n-best list and the partials.
+// A closed vocabulary allows only the LM's words, whatever the hot words: speech spelling another word comes out
+// as a known word or nothing, never as the unknown word, in the best hypothesis, the n-best list and the
+// partials.
 func TestClosedVocabulary(t *testing.T) {
 	v := DefaultVocabulary()
 	model, err := lm.ReadARPA(context.Background(), strings.NewReader("\\data\\\nngram 1=6\n\n\\1-grams:\n-99 <s>\n-1 </s>\n-2 <unk>\n-1 the\n-1.5 cat\n-1.2 mat\n\n\\end\\\n"), "s.arpa")
@@ -499,8 +500,8 @@ func TestClosedVocabulary(t *testing.T) {
 	}{
 		{"open", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3}, "", "sat"},
 		{"closed", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3, ClosedVocabulary: true}, "the cat mat", ""},
-		{"closed, hot word", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3, ClosedVocabulary: true,
-			HotWords: []HotWord{{"sat", 1}}}, "the cat mat sat", ""},
+		{"closed, hot words", Options{LM: model, Alpha: 0.8, UnknownPenalty: -3, ClosedVocabulary: true,
+			HotWords: []HotWord{{"sat", 5}, {"on", -5}, {"mat", 2}}}, "the cat mat", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.FrameDuration, tt.opts.NBest = 0.03, 5

@@ -111,7 +111,7 @@ func (f *recognizerFlags) load(extra ...hark.Option) (*hark.Recognizer, error) {
 		return nil, err
 	}
 	english := slices.Equal(m.Vocabulary.Symbols, acoustic.EnglishVocabulary().Symbols)
-	if f.lm == "default" || (!f.noLM && f.lm == "" && !f.greedy && english) {
+	if f.lm == "default" || (!f.noLM && f.lm == "" && !f.greedy && f.phrases == "" && english) {
 		lmModel, err := hark.DefaultLM()
 		switch {
 		case err == nil:
@@ -184,7 +184,8 @@ func readPhrases(path string) ([]string, error) {
 		return nil, err
 	}
 	var phrases []string
-	for i, line := range strings.Split(string(data), "\n") {
+	text := strings.TrimPrefix(string(data), "\ufeff") // the byte-order mark Windows editors write
+	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue

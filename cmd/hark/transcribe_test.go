@@ -465,7 +465,8 @@ func writePhrases(t *testing.T, dir, name, text string) string {
 
 // --phrases keeps transcribe, its streaming path and eval to the phrases' words (hark.WithPhrases).
 func TestTranscribePhrases(t *testing.T) {
-	phrases := writePhrases(t, t.TempDir(), "phrases.txt", "It was not exactly a deportation.\nyes\nno\nturn on the lights\n")
+	// As a Windows editor saves it: a byte-order mark, CRLF line ends.
+	phrases := writePhrases(t, t.TempDir(), "phrases.txt", "\ufeff# commands\r\nIt was not exactly a deportation.\r\nyes\r\nno\r\nturn on the lights\r\n")
 	allowed := map[string]bool{}
 	for _, w := range strings.Fields("it was not exactly a deportation yes no turn on the lights") {
 		allowed[w] = true
