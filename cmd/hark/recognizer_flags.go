@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/harkspeech/hark"
@@ -28,6 +29,9 @@ type recognizerFlags struct {
 	lookahead    bool
 	hot          []decoder.HotWord
 	phrases      string // --phrases file
+	// alphaSet and betaSet say that --alpha and --beta were given; otherwise the library's defaults apply,
+	// which differ with --phrases.
+	alphaSet, betaSet bool
 }
 
 // register defines -m/--model, --lm, --no-lm, --greedy, --beam (default beam), --alpha, --beta, --unk,
@@ -38,8 +42,17 @@ func (f *recognizerFlags) register(set *flag.FlagSet, beam int) {
 	set.StringVar(&f.lm, "lm", "", "word language model `file` (Hark binary or ARPA; default, or \"default\": the embedded English LM, for the embedded model and for -m models with its vocabulary)")
 	set.BoolVar(&f.noLM, "no-lm", false, "decode without a language model")
 	set.IntVar(&f.beam, "beam", beam, "beam width of the search")
-	set.Float64Var(&f.alpha, "alpha", hark.DefaultAlpha, "language-model weight")
-	set.Float64Var(&f.beta, "beta", hark.DefaultBeta, "word bonus")
+	f.alpha, f.beta = hark.DefaultAlpha, hark.DefaultBeta
+	set.Func("alpha", fmt.Sprintf("language-model `weight` (default %g; %g with --phrases)", hark.DefaultAlpha, hark.DefaultPhraseAlpha), func(v string) error {
+		a, err := strconv.ParseFloat(v, 64)
+		f.alpha, f.alphaSet = a, true
+		return err
+	})
+	set.Func("beta", fmt.Sprintf("word `bonus` (default %g; %g with --phrases)", hark.DefaultBeta, hark.DefaultPhraseBeta), func(v string) error {
+		b, err := strconv.ParseFloat(v, 64)
+		f.beta, f.betaSet = b, true
+		return err
+	})
 	set.Float64Var(&f.unk, "unk", hark.DefaultUnknownPenalty, "unknown-word `penalty` (natural-log LM units, weighted by --alpha, once per word the LM does not know)")
 	set.Float64Var(&f.blank, "blank-penalty", hark.DefaultBlankPenalty, "subtracted from the blank's log-probability in every frame of the beam search: more makes the search drop fewer letters and words")
 	set.BoolVar(&f.lookahead, "lookahead", hark.DefaultLookahead, "charge each word's best unigram LM score while it is spelled, its real score when it ends (--lookahead=false: score words only when they end; then a --beta around 0.5 suits the embedded model better than the default)")
@@ -72,8 +85,14 @@ func (f *recognizerFlags) check() error {
 
 // options turns the flags into Recognizer options; extra options (hot words, threads...) come after them.
 func (f *recognizerFlags) options(extra ...hark.Option) []hark.Option {
-	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithAlpha(f.alpha), hark.WithBeta(f.beta), hark.WithUnknownPenalty(f.unk),
-		hark.WithBlankPenalty(f.blank), hark.WithLookahead(f.lookahead)}
+	opts := []hark.Option{hark.WithBeam(f.beam), hark.WithUnknownPenalty(f.unk), hark.WithBlankPenalty(f.blank),
+		hark.WithLookahead(f.lookahead)}
+	if f.alphaSet {
+		opts = append(opts, hark.WithAlpha(f.alpha))
+	}
+	if f.betaSet {
+		opts = append(opts, hark.WithBeta(f.beta))
+	}
 	for _, h := range f.hot {
 		opts = append(opts, hark.WithHotWord(h.Phrase, h.Boost))
 	}
@@ -154,7 +173,14 @@ func (f *recognizerFlags) decoding() string {
 		lmName = "embedded " + models.LM
 	}
 	if f.phrases != "" {
-		s += fmt.Sprintf(" + phrases %s (α %g, β %g", f.phrases, f.alpha, f.beta)
+		alpha, beta := f.alpha, f.beta
+		if !f.alphaSet {
+			alpha = hark.DefaultPhraseAlpha
+		}
+		if !f.betaSet {
+			beta = hark.DefaultPhraseBeta
+		}
+		s += fmt.Sprintf(" + phrases %s (α %g, β %g", f.phrases, alpha, beta)
 		if f.lookahead {
 			s += ", lookahead"
 		}

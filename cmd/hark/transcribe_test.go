@@ -498,7 +498,14 @@ func TestTranscribePhrases(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runHark(t, nil, "eval", "--phrases", phrases, "--manifest", manifest)
-	if code != 0 || !strings.Contains(stdout, "+ phrases "+phrases) || !strings.Contains(stdout, "WER 0.00%") {
-		t.Errorf("eval --phrases: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "+ phrases "+phrases+" (α 1.5, β 1,") || !strings.Contains(stdout, "WER 0.00%") {
+		t.Errorf("eval --phrases: exit %d, stdout %q, stderr %q; want the phrases' own α and β", code, stdout, stderr)
+	}
+	code, stdout, stderr = runHark(t, nil, "eval", "--phrases", phrases, "--alpha", "0.8", "--manifest", manifest)
+	if code != 0 || !strings.Contains(stdout, "(α 0.8, β 1,") {
+		t.Errorf("eval --phrases --alpha 0.8: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runHark(t, nil, "eval", "--alpha", "x", "--manifest", manifest); code != 2 || !strings.Contains(stderr, "alpha") {
+		t.Errorf("--alpha x: exit %d, stderr %q; want a usage error", code, stderr)
 	}
 }
