@@ -155,3 +155,22 @@ func ExampleRecognizer_NewStream() {
 	fmt.Println(s.Final().Text)
 	// Output: it was not exactly a deportation
 }
+
+// Keep recognition to a list of phrases, as for voice commands: words outside them cannot come out, so speech
+// that fits none ("but it will be exciting" here) comes out as phrase words or nothing.
+func ExampleWithPhrases() {
+	r, err := hark.Default(hark.WithPhrases("it was not exactly a deportation", "turn on the lights", "stop"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, path := range []string{"testdata/native.wav", "testdata/english.mp3"} {
+		res, err := r.TranscribeFile(context.Background(), path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %q\n", path, res.Text)
+	}
+	// Output:
+	// testdata/native.wav: "it was not exactly a deportation"
+	// testdata/english.mp3: "it it was it it"
+}
