@@ -202,14 +202,7 @@ func TestDecodeBad(t *testing.T) {
 // A 0xFF in junk between the ID3 tag and the first frame that happens to parse as a header of a kind Hark
 // refuses (MPEG-2.5 here) must be skipped as junk, not get the file refused.
 func TestMP3StraySyncInJunk(t *testing.T) {
-	clean, err := os.ReadFile(filepath.Join("testdata", "mp3_16k.mp3"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _, err := Decode(bytes.NewReader(clean), "clean.mp3")
-	if err != nil {
-		t.Fatal(err)
-	}
+	clean, want := cleanMP3(t)
 	id3 := []byte{'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0}
 	for _, junk := range []string{"\x00\x00junkjunk", "\x00\xFF\xE3\x18\x00junk", "\xFF\xE3\x18\x00junk"} {
 		in := append(append(append([]byte{}, id3...), junk...), clean...)
@@ -585,9 +578,9 @@ func TestOnlyID3Tag(t *testing.T) {
 	}
 }
 
-// Zero bytes before an MP3's first frame, with no ID3 tag (a stream cut from a broadcast, a padding tool), are
-// skipped; zeros before anything else still get the file refused for what it is.
-func TestMP3AfterZeroPadding(t *testing.T) {
+// cleanMP3 returns the bytes of an intact MP3 fixture and its samples.
+func cleanMP3(t *testing.T) ([]byte, []float32) {
+	t.Helper()
 	clean, err := os.ReadFile(filepath.Join("testdata", "mp3_16k.mp3"))
 	if err != nil {
 		t.Fatal(err)
@@ -596,6 +589,12 @@ func TestMP3AfterZeroPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return clean, want
+}
+
+// Zero bytes before an MP3's first frame, with no ID3 tag (what a padding tool writes), are skipped; zeros before anything else still get the file refused for what it is.
+func TestMP3AfterZeroPadding(t *testing.T) {
+	clean, want := cleanMP3(t)
 	for _, tt := range []struct {
 		name string
 		in   []byte
