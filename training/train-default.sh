@@ -35,8 +35,8 @@
 # Telephone-band augmentation and synth-v3's voices from random weights (started 2026-11-27 at the end of a session,
 # resumes the same way):
 #   SYNTH=$HOME/.cache/hark/synth-v3 RUN=en-v13-tel training/train-default.sh --narrowband 0.15
-# (paused at step 1,699 for the next one). Per-utterance feature normalisation, en-v1's recipe otherwise (started
-# 2026-11-27, resumes the same way):
+# (paused at step 1,699 for the next one). Per-utterance feature normalisation, en-v1's recipe otherwise (run
+# 2026-11-27, 10 epochs; fine-tuned as usual, not shipped: models/MODEL_CARD.md):
 #   RUN=en-v14-cmvn training/train-default.sh --normalize
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
